@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeValue, errorFactory } from '../internal/errors.js';
+import { registerWasmTrainingKernels } from './wasm-training-kernels/register-wasm-training-kernels.js';
+
+/** A TF.js backend automl-ts knows how to set up. */
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** `auto` picks the fastest available: `tensorflow` (CUDA, then CPU libtensorflow) → `wasm` → `cpu`. */
+export type BackendPreference = 'auto' | BackendName;
+
+/** What {@link initBackend} chose. */
+export interface BackendInfo {
+  /** The TF.js backend now active (`tf.getBackend()`). */
+  readonly name: BackendName;
+  /** `cuda` when the backend came from `@tensorflow/tfjs-node-gpu`, else `cpu`. */
+  readonly device: 'cuda' | 'cpu';
+  /** The npm package that provides the backend. */
+  readonly package: string;
+  /** WebAssembly SIMD in use (wasm only). */
+  readonly simd: boolean;
+  /** Threads the backend computes with. */
+  readonly threads: number;
+  /** Version of `@tensorflow/tfjs-core` in use. */
+  readonly tfjsVersion: string;
+}
+
+/** Options of {@link initBackend}. */
+export interface InitBackendOptions {
+  /**
+   * Which backend to use. An explicit name that cannot be loaded throws.
+   * @default 'auto'
+   */
+  prefer?: BackendPreference;
+  /**
+   * Threads for the wasm backend (only where the runtime supports wasm threads: browsers with
+   * cross-origin isolation; Node runs wasm single-threaded).
+   * @default the runtime's default
+   */
+  wasmThreads?: number;
+  /**
+   * Loads an optional backend package. Replace it to bundle the backends yourself, or to fake
+   * them in tests.
+   * @default (specifier) => import(specifier)
+   */
+  importModule?: (specifier: string) => Promise<unknown>;
+}
+
+const fail = errorFactory('@automl-ts/core/initBackend');
+
+/** Package and device behind each way of getting the `tensorflow` backend, in the order `auto` tries them. */
+export const TENSORFLOW_PACKAGES = [
+  { package: '@tensorflow/tfjs-node-gpu', device: 'cuda' },
+  { package: '@tensorflow/tfjs-node', device: 'cpu' },
+] as const;
+
+const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
+
+const INSTALL_HINTS: Record<BackendName, string> = {
+  tensorflow:
+    `install the CUDA build with \`npm install @tensorflow/tfjs-node-gpu@${tf.version_core}\` ` +
+    '(Linux x86_64, NVIDIA driver, CUDA 11.8 and cuDNN 8.6 libraries on the library path) ' +
+    `or the CPU build with \`npm install @tensorflow/tfjs-node@${tf.version_core}\`; ` +
+    'both download libtensorflow at install time (see the README section "GPU (CUDA)")',
+  wasm: `install \`${WASM_PACKAGE}@${tf.version_core}\` (a dependency of @automl-ts/core; reinstall if it is missing)`,
+  cpu: 'the cpu backend ships with @tensorflow/tfjs; reinstall @tensorflow/tfjs',
+};
+
+type Attempt = { ok: true; info: BackendInfo } | { ok: false; reason: string };
+
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
+async function detectThreads(): Promise<number> {
+  try {
+    const os = await import('node:os');
+    return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  } catch {
+    const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+    return nav?.hardwareConcurrency ?? 1;
+  }
+}
+
+async function tryTensorflow(importModule: (s: string) => Promise<unknown>): Promise<Attempt> {
+  const reasons: string[] = [];
+  for (const candidate of TENSORFLOW_PACKAGES) {
+    try {
+      await importModule(candidate.package);
+    } catch (error) {
+      reasons.push(`${candidate.package} could not be loaded (${reasonOf(error)})`);
+      continue;
+    }
+    if (!(await tf.setBackend('tensorflow'))) {
+      reasons.push(`${candidate.package} loaded but the "tensorflow" backend failed to initialise`);
+      continue;
+    }
+    await tf.ready();
+    return {
+      ok: true,
+      info: {
+        name: 'tensorflow',
+        device: candidate.device,
+        package: candidate.package,
+        simd: false,
+        threads: await detectThreads(),
+        tfjsVersion: tf.version_core,
+      },
+    };
+  }
+  return { ok: false, reason: reasons.join('; ') };
+}
+
+interface WasmModule {
+  setThreadsCount?: (n: number) => void;
+  getThreadsCount?: () => number;
+}
+
+async function tryWasm(
+  importModule: (s: string) => Promise<unknown>,
+  threads: number | undefined,
+): Promise<Attempt> {
+  let wasm: WasmModule;
+  try {
+    wasm = (await importModule(WASM_PACKAGE)) as WasmModule;
+  } catch (error) {
+    return { ok: false, reason: `${WASM_PACKAGE} could not be loaded (${reasonOf(error)})` };
+  }
+  registerWasmTrainingKernels();
+  if (threads !== undefined) wasm.setThreadsCount?.(threads);
+  if (!(await tf.setBackend('wasm'))) {
+    return { ok: false, reason: `${WASM_PACKAGE} loaded but the wasm module failed to initialise` };
+  }
+  await tf.ready();
+  return {
+    ok: true,
+    info: {
+      name: 'wasm',
+      device: 'cpu',
+      package: WASM_PACKAGE,
+      simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
+      threads: wasm.getThreadsCount?.() ?? 1,
+      tfjsVersion: tf.version_core,
+    },
+  };
+}
+
+async function tryCpu(): Promise<Attempt> {
+  if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
+  await tf.ready();
+  return {
+    ok: true,
+    info: {
+      name: 'cpu',
+      device: 'cpu',
+      package: '@tensorflow/tfjs',
+      simd: false,
+      threads: 1,
+      tfjsVersion: tf.version_core,
+    },
+  };
+}
+
+const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+/**
+ * Selects and initialises the fastest available TF.js backend and reports what it chose.
+ * On `wasm` it first registers automl-ts's training kernels, so CNNs train there.
+ *
+ * @example
+ * const info = await initBackend(); // { name: 'wasm', device: 'cpu', simd: true, threads: 1, ... }
+ * const gpu = await initBackend({ prefer: 'tensorflow' }); // throws with install steps if absent
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const prefer = options.prefer ?? 'auto';
+  if (prefer !== 'auto' && !ORDER.includes(prefer)) {
+    throw fail(
+      `prefer must be one of "auto", ${ORDER.map((n) => `"${n}"`).join(', ')}; got ${describeValue(prefer)}`,
+    );
+  }
+  const importModule = options.importModule ?? ((specifier: string) => import(specifier));
+  const attempt = (name: BackendName): Promise<Attempt> =>
+    name === 'tensorflow'
+      ? tryTensorflow(importModule)
+      : name === 'wasm'
+        ? tryWasm(importModule, options.wasmThreads)
+        : tryCpu();
+
+  if (prefer === 'auto') {
+    const reasons: string[] = [];
+    for (const name of ORDER) {
+      const result = await attempt(name);
+      if (result.ok) return result.info;
+      reasons.push(`${name}: ${result.reason}`);
+    }
+    throw fail(`no backend could be initialised: ${reasons.join('; ')}`);
+  }
+
+  const result = await attempt(prefer);
+  if (result.ok) return result.info;
+  const available = await listAvailableBackends(importModule, prefer);
+  throw fail(
+    `backend "${prefer}" is not available: ${result.reason}. ` +
+      `Available: ${available.length > 0 ? available.join(', ') : 'none'}. To use "${prefer}", ${INSTALL_HINTS[prefer]}.`,
+  );
+}
+
+/** Backends whose package can be loaded, without switching to them. */
+async function listAvailableBackends(
+  importModule: (s: string) => Promise<unknown>,
+  exclude: BackendName,
+): Promise<BackendName[]> {
+  const out: BackendName[] = [];
+  for (const name of ORDER) {
+    if (name === exclude) continue;
+    if (name === 'cpu') {
+      if (tf.findBackendFactory('cpu') != null) out.push('cpu');
+      continue;
+    }
+    const specifiers = name === 'wasm' ? [WASM_PACKAGE] : TENSORFLOW_PACKAGES.map((c) => c.package);
+    for (const specifier of specifiers) {
+      try {
+        await importModule(specifier);
+        out.push(name);
+        break;
+      } catch {
+        // not installed or fails to load: not available
+      }
+    }
+  }
+  return out;
+}
