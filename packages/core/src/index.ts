@@ -15,3 +15,8 @@ export { AutomlError } from './internal/errors.js';
 export type { Rng, RngState } from './random/rng.js';
 // ── random ─────────────────────────────────────────────────────────────────
 export { createRng, restoreRng, toRng } from './random/rng.js';
+
+// ── nn ─────────────────────────────────────────────────────────────────────
+export { Module, resolveApplyOptions } from './nn/module.js';
+export type { ApplyContext, ApplyOptions, ArchValues, ParamOverrides, VariableKind } from './nn/module.js';
+export type { TraceEvent, TracedOp, TraceRecorder } from './nn/trace.js';
