@@ -58,7 +58,7 @@ const WASM_PACKAGE = '@tensorflow/tfjs-backend-wasm';
 const INSTALL_HINTS: Record<BackendName, string> = {
   tensorflow:
     `install the CUDA build with \`npm install @tensorflow/tfjs-node-gpu@${tf.version_core}\` ` +
-    '(Linux x86_64, NVIDIA driver, CUDA 11.8 and cuDNN 8.6 libraries on the library path) ' +
+    '(Linux x86_64, an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 libraries on the library path: it links libtensorflow 2.9.1) ' +
     `or the CPU build with \`npm install @tensorflow/tfjs-node@${tf.version_core}\`; ` +
     'both download libtensorflow at install time (see the README section "GPU (CUDA)")',
   wasm: `install \`${WASM_PACKAGE}@${tf.version_core}\` (a dependency of @automl-ts/core; reinstall if it is missing)`,

@@ -7,8 +7,18 @@ export type RngState = {
   readonly state: { readonly prng: AleaState; readonly spareNormal: number | null };
 };
 
-type AleaState = seedrandom.State.Alea;
-type AleaPrng = seedrandom.StatefulPRNG<AleaState>;
+/** Alea's internal state (seedrandom's `State.Alea`), spelled out so our types need no @types/seedrandom. */
+export interface AleaState {
+  readonly c: number;
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+}
+
+interface AleaPrng {
+  double(): number;
+  state(): AleaState;
+}
 
 /**
  * A seeded source of randomness. Every stochastic API in automl-ts takes one (or a seed),

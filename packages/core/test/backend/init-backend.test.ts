@@ -1,0 +1,121 @@
+import { initBackend } from '@automl-ts/core';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, describe, expect, test } from 'vitest';
+
+const GPU = '@tensorflow/tfjs-node-gpu';
+const NODE = '@tensorflow/tfjs-node';
+const WASM = '@tensorflow/tfjs-backend-wasm';
+
+/** Fakes `import()` of the optional backends: `installed` packages load, the rest throw like a missing module. */
+function fakeImports(installed: Record<string, () => void>): (specifier: string) => Promise<unknown> {
+  return async (specifier) => {
+    const load = installed[specifier];
+    if (load === undefined) throw new Error(`Cannot find package '${specifier}'`);
+    load();
+    return specifier === WASM ? import(WASM) : {};
+  };
+}
+
+/** What tfjs-node(-gpu) does on import: registers a backend named "tensorflow" (here a cpu backend in disguise). */
+function registerFakeTensorflowBackend(): void {
+  if (tf.findBackendFactory('tensorflow') != null) return;
+  const cpuFactory = tf.findBackendFactory('cpu');
+  if (cpuFactory == null) throw new Error('cpu backend missing');
+  tf.registerBackend('tensorflow', cpuFactory, 3);
+}
+
+const realWasm = { [WASM]: () => {} };
+
+afterEach(async () => {
+  if (tf.findBackendFactory('tensorflow') != null) {
+    await tf.setBackend('cpu');
+    tf.removeBackend('tensorflow');
+  }
+});
+
+describe('initBackend selection', () => {
+  test('auto picks CUDA first when @tensorflow/tfjs-node-gpu loads', async () => {
+    const loaded: string[] = [];
+    const info = await initBackend({
+      importModule: fakeImports({
+        [GPU]: () => {
+          loaded.push(GPU);
+          registerFakeTensorflowBackend();
+        },
+        [NODE]: () => loaded.push(NODE),
+      }),
+    });
+    expect(info).toMatchObject({
+      name: 'tensorflow',
+      device: 'cuda',
+      package: GPU,
+      tfjsVersion: tf.version_core,
+    });
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(tf.getBackend()).toBe('tensorflow');
+    expect(loaded).toEqual([GPU]);
+  });
+
+  test('auto falls back to the CPU libtensorflow build when the GPU build fails to load', async () => {
+    const info = await initBackend({
+      importModule: fakeImports({
+        [GPU]: () => {
+          throw new Error('libcudart.so.11.0: cannot open shared object file');
+        },
+        [NODE]: registerFakeTensorflowBackend,
+      }),
+    });
+    expect(info).toMatchObject({ name: 'tensorflow', device: 'cpu', package: NODE });
+  });
+
+  test('auto picks wasm when neither libtensorflow build is installed', async () => {
+    const info = await initBackend({ importModule: fakeImports(realWasm) });
+    expect(info).toMatchObject({ name: 'wasm', device: 'cpu', package: WASM, threads: 1 });
+    expect(typeof info.simd).toBe('boolean');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+
+  test('auto falls back to cpu when wasm cannot be loaded', async () => {
+    const info = await initBackend({ importModule: fakeImports({}) });
+    expect(info).toMatchObject({ name: 'cpu', device: 'cpu', package: '@tensorflow/tfjs' });
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  test('the default loader finds the real wasm package and skips the absent tfjs-node builds', async () => {
+    const info = await initBackend();
+    expect(info.name).toBe('wasm');
+  });
+
+  test.each([
+    ['cpu', 'cpu'],
+    ['wasm', 'wasm'],
+  ] as const)('an explicit %s is honoured', async (prefer, expected) => {
+    const info = await initBackend({ prefer, importModule: fakeImports(realWasm) });
+    expect(info.name).toBe(expected);
+    expect(tf.getBackend()).toBe(expected);
+  });
+
+  test('an explicit tensorflow that cannot load names the packages, the available backends and how to install', async () => {
+    const attempt = initBackend({ prefer: 'tensorflow', importModule: fakeImports(realWasm) });
+    await expect(attempt).rejects.toThrow(
+      /^@automl-ts\/core\/initBackend: backend "tensorflow" is not available/,
+    );
+    await expect(attempt).rejects.toThrow(/@tensorflow\/tfjs-node-gpu could not be loaded/);
+    await expect(attempt).rejects.toThrow(/Available: wasm, cpu\./);
+    await expect(attempt).rejects.toThrow(/npm install @tensorflow\/tfjs-node-gpu@4\.22\.0/);
+    await expect(attempt).rejects.toThrow(/"GPU \(CUDA\)"/);
+  });
+
+  test('an explicit wasm that cannot load says so and lists cpu', async () => {
+    await expect(initBackend({ prefer: 'wasm', importModule: fakeImports({}) })).rejects.toThrow(
+      /backend "wasm" is not available: @tensorflow\/tfjs-backend-wasm could not be loaded .*Available: cpu\./,
+    );
+  });
+
+  test('an unknown preference is rejected with the allowed values', async () => {
+    // @ts-expect-error: testing a value outside the type, as a JS caller could pass
+    await expect(initBackend({ prefer: 'webgpu' })).rejects.toThrow(
+      '@automl-ts/core/initBackend: prefer must be one of "auto", "tensorflow", "wasm", "cpu"; got "webgpu"',
+    );
+  });
+});
