@@ -32,7 +32,10 @@ export interface TraceEvent {
   /**
    * Op settings, plain JSON: conv2d has `kernelSize`, `strides`, `padding`, `dilation`, `groups`,
    * `inChannels`, `outChannels`, `useBias`; dense has `inUnits`, `outUnits`, `useBias`;
-   * activation has `kind`; pools have `poolSize`, `strides`, `padding`; concat has `axis`.
+   * activation has `kind`; pools have `poolSize`, `strides`, `padding`; concat has `axis`;
+   * batchNorm has `channels`, `epsilon`, `momentum`; dropout has `rate`; pad (the zero-pad
+   * residual shortcut) has `strides` and `channelPadding: [before, after]`; add, globalAvgPool
+   * and flatten have none.
    */
   readonly attrs: Readonly<Record<string, unknown>>;
 }

@@ -1,0 +1,150 @@
+import * as tf from '@tensorflow/tfjs';
+import { AutomlError } from '../../internal/errors.js';
+import type { Rng } from '../../random/rng.js';
+import type { ApplyContext } from '../module.js';
+import { Module } from '../module.js';
+import type { WeightInit } from './initializers.js';
+import { initWeight } from './initializers.js';
+import {
+  checkIndices,
+  checkInput,
+  checkInt,
+  checkWeightShape,
+  copyVariable,
+  emitTrace,
+  gatherAxis,
+} from './layer-utils.js';
+
+/** Options of {@link Dense}. */
+export interface DenseOptions {
+  inUnits: number;
+  outUnits: number;
+  /** @default true */
+  useBias?: boolean;
+  /** @default 'glorotUniform' */
+  init?: WeightInit;
+  /** Seed or rng for the initial kernel. @default TF.js's global (unseeded) generator */
+  seed?: number | string | Rng;
+}
+
+/** Initial values for {@link Dense} (copied; the caller keeps ownership). */
+export interface DenseWeights {
+  /** Shape `[inUnits, outUnits]`. */
+  kernel: tf.Tensor;
+  /** Shape `[outUnits]`; zeros when omitted. */
+  bias?: tf.Tensor;
+}
+
+/** The JSON form of a {@link Dense}. */
+export type DenseConfig = { readonly inUnits: number; readonly outUnits: number; readonly useBias: boolean };
+
+const SOURCE = '@automl-ts/core/Dense';
+
+/**
+ * Fully connected layer over `[batch, inUnits]`: `y = x · kernel + bias`, with `kernel`
+ * `[inUnits, outUnits]` and `bias` `[outUnits]`.
+ *
+ * @example
+ * const fc = new Dense({ inUnits: 64, outUnits: 10, seed: 3 });
+ * const logits = fc.apply(features); // [batch, 10]
+ */
+export class Dense extends Module {
+  static override readonly className: string = 'Dense';
+
+  readonly inUnits: number;
+  readonly outUnits: number;
+  readonly useBias: boolean;
+
+  constructor(options: DenseOptions, initial?: DenseWeights) {
+    super();
+    this.inUnits = checkInt(SOURCE, 'inUnits', options?.inUnits);
+    this.outUnits = checkInt(SOURCE, 'outUnits', options.outUnits);
+    this.useBias = options.useBias ?? true;
+    const kernelShape = [this.inUnits, this.outUnits];
+    if (initial === undefined) {
+      this.addVariable(
+        'kernel',
+        initWeight(kernelShape, options.init ?? 'glorotUniform', this.inUnits, this.outUnits, options.seed),
+      );
+      if (this.useBias) this.addVariable('bias', tf.zeros([this.outUnits]));
+      return;
+    }
+    checkWeightShape(SOURCE, 'kernel', initial.kernel, kernelShape);
+    this.addVariable('kernel', tf.clone(initial.kernel));
+    if (this.useBias) {
+      if (initial.bias !== undefined) checkWeightShape(SOURCE, 'bias', initial.bias, [this.outUnits]);
+      this.addVariable(
+        'bias',
+        initial.bias === undefined ? tf.zeros([this.outUnits]) : tf.clone(initial.bias),
+      );
+    } else if (initial.bias !== undefined) {
+      throw new AutomlError(SOURCE, 'a bias was given but useBias is false');
+    }
+  }
+
+  override forward(x: tf.Tensor, ctx: ApplyContext): tf.Tensor {
+    checkInput(`${SOURCE}.forward (${this.path || 'root'})`, x, [2], this.inUnits, '[batch, units]');
+    let y = tf.matMul(x as tf.Tensor2D, this.param('kernel', ctx) as tf.Tensor2D) as tf.Tensor;
+    if (this.useBias) y = tf.add(y, this.param('bias', ctx));
+    emitTrace(ctx, this, 'dense', [x], y, {
+      inUnits: this.inUnits,
+      outUnits: this.outUnits,
+      useBias: this.useBias,
+    });
+    return y;
+  }
+
+  /** Plain JSON enough to rebuild the layer (weights are separate). */
+  getConfig(): DenseConfig {
+    return { inUnits: this.inUnits, outUnits: this.outUnits, useBias: this.useBias };
+  }
+
+  /** Rebuilds a layer from {@link Dense.getConfig} (fresh weights, or `initial`). */
+  static fromConfig(config: DenseConfig, initial?: DenseWeights): Dense {
+    return new Dense(config, initial);
+  }
+
+  /** A deep copy: same config, new variables holding the same values. */
+  clone(): Dense {
+    return this.#rebuild(copyVariable(this, 'kernel'), this.useBias ? copyVariable(this, 'bias') : undefined);
+  }
+
+  /**
+   * A new layer reading only the given input units (strictly ascending), for pruning the layer
+   * before it. After a `Flatten` of NHWC `[h, w, c]` features, unit `(i·w + j)·c + k` is channel `k`
+   * at `(i, j)`.
+   */
+  withInputs(indices: readonly number[]): Dense {
+    const kept = checkIndices(this.#source('withInputs'), 'indices', indices, this.inUnits);
+    return this.#rebuild(
+      gatherAxis(this.variable('kernel'), kept, 0),
+      this.useBias ? copyVariable(this, 'bias') : undefined,
+    );
+  }
+
+  /** A new layer producing only the given output units (strictly ascending). */
+  withOutputs(indices: readonly number[]): Dense {
+    const kept = checkIndices(this.#source('withOutputs'), 'indices', indices, this.outUnits);
+    return this.#rebuild(
+      gatherAxis(this.variable('kernel'), kept, 1),
+      this.useBias ? gatherAxis(this.variable('bias'), kept, 0) : undefined,
+    );
+  }
+
+  #rebuild(kernel: tf.Tensor, bias: tf.Tensor | undefined): Dense {
+    try {
+      const [inUnits, outUnits] = kernel.shape as [number, number];
+      return new Dense(
+        { inUnits, outUnits, useBias: this.useBias },
+        bias === undefined ? { kernel } : { kernel, bias },
+      );
+    } finally {
+      kernel.dispose();
+      bias?.dispose();
+    }
+  }
+
+  #source(method: string): string {
+    return `${SOURCE}.${method}${this.path === '' ? '' : ` (${this.path})`}`;
+  }
+}
