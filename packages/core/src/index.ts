@@ -51,12 +51,17 @@ export {
 } from './io/architecture-io.js';
 export type {
   CheckpointContents,
-  JsonValue,
+  CheckpointOptimizer,
   LoadCheckpointOptions,
   LoadedCheckpoint,
+  NamedStateOptimizer,
 } from './io/checkpoint.js';
 export { loadCheckpoint, saveCheckpoint } from './io/checkpoint.js';
 export { registerFileSystemRouter } from './io/file-system-router.js';
+export type { ApplyLayerOptions, LayerConversionContext, LayerConverter } from './io/layer-converters.js';
+export { layerConverters, listLayerConverters, registerLayerConverter } from './io/layer-converters.js';
+export type { ToLayersModelOptions } from './io/to-layers-model.js';
+export { toLayersModel } from './io/to-layers-model.js';
 export type { RestoreWeightsOptions, WeightsArtifacts } from './io/weights.js';
 export {
   encodeModuleWeights,
@@ -223,8 +228,8 @@ export {
   registerSupernet,
   supernetBuilders,
 } from './supernet/supernet-registry.js';
-export type { ZeroConfig } from './supernet/zero.js';
-export { Zero } from './supernet/zero.js';
+export type { ZeroConfig } from './nn/layers/zero.js';
+export { Zero } from './nn/layers/zero.js';
 
 // ── train ──────────────────────────────────────────────────────────────────
 export type { AdamOptions } from './train/adam.js';
@@ -262,7 +267,7 @@ export type {
   LatencyTable,
 } from './profile/latency-table.js';
 export { buildLatencyTable, latencyKey, predictLatency } from './profile/latency-table.js';
-export type { LatencyStats, LatencyTarget, MeasureLatencyOptions } from './profile/measure-latency.js';
+export type { LatencyClock, LatencyStats, LatencyTarget, MeasureLatencyOptions } from './profile/measure-latency.js';
 export { measureLatency } from './profile/measure-latency.js';
 export type { LayerProfile, ModelProfile, ProfileOptions, ProfileTarget } from './profile/profile-model.js';
 export { formatProfile, profileModel } from './profile/profile-model.js';

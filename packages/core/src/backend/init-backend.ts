@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeValue, errorFactory } from '../internal/errors.js';
+import { registerFileSystemRouter } from '../io/file-system-router.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels/register-wasm-training-kernels.js';
 
 /** A TF.js backend automl-ts knows how to set up. */
@@ -179,6 +180,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     );
   }
   const importModule = options.importModule ?? ((specifier: string) => import(specifier));
+  // `model.save('file://…')` in Node without tfjs-node; steps aside if tfjs-node registers its own.
+  registerFileSystemRouter();
   const attempt = (name: BackendName): Promise<Attempt> =>
     name === 'tensorflow'
       ? tryTensorflow(importModule)

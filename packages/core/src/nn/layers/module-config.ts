@@ -23,6 +23,7 @@ import type { ResidualConfig } from './residual.js';
 import { Residual } from './residual.js';
 import type { SequentialConfig } from './sequential.js';
 import { Sequential } from './sequential.js';
+import { Zero } from './zero.js';
 import type { ZeroPadShortcutConfig } from './zero-pad-shortcut.js';
 import { ZeroPadShortcut } from './zero-pad-shortcut.js';
 
@@ -49,6 +50,7 @@ export const moduleClasses = new Registry<ModuleClassEntry>(
     ['Dense', { fromConfig: (c) => Dense.fromConfig(c as DenseConfig) }],
     ['Dropout', { fromConfig: (c) => Dropout.fromConfig(c as DropoutConfig) }],
     ['Flatten', { fromConfig: () => new Flatten() }],
+    ['Zero', { fromConfig: () => new Zero() }],
     ['GlobalAvgPool', { fromConfig: () => new GlobalAvgPool() }],
     ['MaxPool2d', { fromConfig: (c) => MaxPool2d.fromConfig(c as Pool2dConfig) }],
     ['Residual', { fromConfig: (c, build) => Residual.fromConfig(c as ResidualConfig, build) }],

@@ -1,0 +1,96 @@
+import { AutomlError, describeValue } from '../internal/errors.js';
+import { Registry, type RegistryFilter } from '../registry/registry.js';
+import { type Conv4CellsOptions, conv4Cells } from './builders/conv4-cells.js';
+import { type OfaMobileNetV2Options, ofaMobileNetV2 } from './builders/ofa-mobilenet-v2.js';
+import { type ResNetSlimOptions, resnetSlim } from './builders/resnet-slim.js';
+import type { Supernet } from './supernet.js';
+
+/** A registered supernet builder: a factory taking overrides of its defaults, and a description. */
+export interface SupernetBuilderEntry {
+  readonly description: string;
+  /** Builds a fresh supernet; unknown override keys throw. */
+  create(overrides?: object): Supernet;
+}
+
+/** Override types of the built-in supernets, for typed {@link createSupernet} calls. */
+export interface SupernetOptionsByName {
+  'ofa-mobilenetv2': OfaMobileNetV2Options;
+  'resnet20-slim': ResNetSlimOptions;
+  'resnet56-slim': ResNetSlimOptions;
+  'conv4-cells': Conv4CellsOptions;
+}
+
+const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderEntry]> = [
+  [
+    'ofa-mobilenetv2',
+    {
+      description:
+        'Once-for-All MobileNetV2: kernel 3/5/7, expand 3/4/6, depth 2–4 per stage, width ×0.75/×1',
+      create: (overrides) => ofaMobileNetV2(overrides as OfaMobileNetV2Options),
+    },
+  ],
+  [
+    'resnet20-slim',
+    {
+      description: 'slimmable CIFAR ResNet-20: per-layer widths 25–100%',
+      create: (overrides) => resnetSlim({ blocksPerStage: 3, ...(overrides as ResNetSlimOptions) }),
+    },
+  ],
+  [
+    'resnet56-slim',
+    {
+      description: 'slimmable CIFAR ResNet-56: per-layer widths 25–100%',
+      create: (overrides) => resnetSlim({ blocksPerStage: 9, ...(overrides as ResNetSlimOptions) }),
+    },
+  ],
+  [
+    'conv4-cells',
+    {
+      description: 'Conv-4 few-shot backbone, one candidate op per block (AT-NAS)',
+      create: (overrides) => conv4Cells(overrides as Conv4CellsOptions),
+    },
+  ],
+];
+
+/** Supernet builders by name, for {@link createSupernet}; add yours with {@link registerSupernet}. */
+export const supernetBuilders = /* @__PURE__ */ new Registry<SupernetBuilderEntry>(
+  {
+    kind: 'supernet',
+    sources: { get: '@automl-ts/core/createSupernet', register: '@automl-ts/core/registerSupernet' },
+  },
+  BUILTIN_SUPERNETS,
+);
+
+/**
+ * Builds a registered supernet with some defaults overridden: `ofa-mobilenetv2`,
+ * `resnet20-slim`, `resnet56-slim`, `conv4-cells`, and any you register. An unknown name throws
+ * listing the registered ones; an unknown option throws listing the builder's options.
+ *
+ * @example
+ * const net = createSupernet('resnet20-slim', { numClasses: 100 });
+ * const tiny = createSupernet('ofa-mobilenetv2', { inputSize: 16, stages: [{ channels: 16, stride: 2 }] });
+ */
+export function createSupernet<N extends keyof SupernetOptionsByName>(
+  name: N,
+  overrides?: SupernetOptionsByName[N],
+): Supernet;
+export function createSupernet(name: string, overrides?: object): Supernet;
+export function createSupernet(name: string, overrides?: object): Supernet {
+  return supernetBuilders.get(name).create(overrides);
+}
+
+/** Registered supernet names, sorted, optionally filtered by a glob (`'resnet*'`) or a predicate. */
+export function listSupernets(filter?: RegistryFilter<SupernetBuilderEntry>): string[] {
+  return supernetBuilders.list(filter);
+}
+
+/** Registers a supernet builder under `name`; throws when the name is taken. */
+export function registerSupernet(name: string, entry: SupernetBuilderEntry): void {
+  if (typeof entry?.create !== 'function') {
+    throw new AutomlError(
+      '@automl-ts/core/registerSupernet',
+      `supernet ${describeValue(name)} needs a create(overrides) function`,
+    );
+  }
+  supernetBuilders.register(name, entry);
+}
