@@ -267,7 +267,12 @@ export type {
   LatencyTable,
 } from './profile/latency-table.js';
 export { buildLatencyTable, latencyKey, predictLatency } from './profile/latency-table.js';
-export type { LatencyClock, LatencyStats, LatencyTarget, MeasureLatencyOptions } from './profile/measure-latency.js';
+export type {
+  LatencyClock,
+  LatencyStats,
+  LatencyTarget,
+  MeasureLatencyOptions,
+} from './profile/measure-latency.js';
 export { measureLatency } from './profile/measure-latency.js';
 export type { LayerProfile, ModelProfile, ProfileOptions, ProfileTarget } from './profile/profile-model.js';
 export { formatProfile, profileModel } from './profile/profile-model.js';

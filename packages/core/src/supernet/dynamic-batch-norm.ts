@@ -98,8 +98,13 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
       variance = take('runningVar');
     }
     // Same arithmetic as BatchNorm, so an extracted subnet reproduces the supernet bit for bit.
-    const scale = tf.mul(take('gamma'), tf.rsqrt(tf.add(variance, this.epsilon)));
-    const y = tf.add(tf.mul(x, scale), tf.sub(take('beta'), tf.mul(mean, scale)));
+    let y: tf.Tensor;
+    if (ctx.training) {
+      const scale = tf.mul(take('gamma'), tf.rsqrt(tf.add(variance, this.epsilon)));
+      y = tf.add(tf.mul(x, scale), tf.sub(take('beta'), tf.mul(mean, scale)));
+    } else {
+      y = tf.batchNorm(x, mean, variance, take('beta'), take('gamma'), this.epsilon);
+    }
     emitTrace(ctx, this, 'batchNorm', [x], y, { channels, epsilon: this.epsilon, momentum: this.#momentum });
     return y;
   }

@@ -1,0 +1,190 @@
+import {
+  buildLatencyTable,
+  createModel,
+  initBackend,
+  type LatencyTable,
+  latencyKey,
+  measureLatency,
+  NetworkGraph,
+  predictLatency,
+} from '@automl-ts/core';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { residualConcatModel } from '../graph/keras-fixtures.js';
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'cpu' });
+});
+
+describe('measureLatency', () => {
+  test.each<[string, () => { target: Parameters<typeof measureLatency>[0]; dispose: () => void }, number[]]>([
+    ['a function', () => ({ target: (x: tf.Tensor) => tf.relu(x), dispose: () => undefined }), [8, 8, 3]],
+    [
+      'a Module',
+      () => {
+        const module = createModel('conv4', { inputSize: 16, numClasses: 5 });
+        return { target: module, dispose: () => module.dispose() };
+      },
+      [16, 16, 3],
+    ],
+    [
+      'a tf.LayersModel',
+      () => {
+        const model = residualConcatModel();
+        return { target: model, dispose: () => model.dispose() };
+      },
+      [8, 8, 3],
+    ],
+  ])('%s: consistent statistics, no tensor left behind', async (_name, make, inputShape) => {
+    const { target, dispose } = make();
+    const before = tf.memory().numTensors;
+    const stats = await measureLatency(target, inputShape, { warmup: 1, runs: 7 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(stats.runs).toBe(7);
+    expect(stats.samples).toHaveLength(7);
+    expect(stats.backend).toBe('cpu');
+    expect(stats.min).toBeLessThanOrEqual(stats.median);
+    expect(stats.median).toBeLessThanOrEqual(stats.p90);
+    expect(stats.p90).toBeLessThanOrEqual(stats.max);
+    expect(stats.mean).toBeCloseTo(stats.samples.reduce((a, b) => a + b, 0) / 7, 9);
+    expect(stats.median).toBe([...stats.samples].sort((a, b) => a - b)[3]);
+    dispose();
+  });
+
+  test('the cpu clock times process CPU time', async () => {
+    const stats = await measureLatency((x) => tf.matMul(x, x), [64, 64], {
+      warmup: 1,
+      runs: 5,
+      clock: 'cpu',
+    });
+    expect(stats.samples.every((ms) => ms >= 0)).toBe(true);
+    expect(stats.median).toBeGreaterThan(0);
+  });
+
+  test.each<[string, Record<string, unknown>, number[], RegExp]>([
+    ['runs 0', { runs: 0 }, [2], /measureLatency: runs must be an integer >= 1, got 0/],
+    ['warmup -1', { warmup: -1 }, [2], /measureLatency: warmup must be an integer >= 0, got -1/],
+    ['batchSize 1.5', { batchSize: 1.5 }, [2], /measureLatency: batchSize must be an integer >= 1, got 1.5/],
+    ['unknown clock', { clock: 'gpu' }, [2], /measureLatency: clock must be "wall" or "cpu", got "gpu"/],
+    [
+      'bad shape',
+      {},
+      [2, 0],
+      /measureLatency: inputShape must be an array of positive integers, got \[2,0\]/,
+    ],
+  ])('%s throws', async (_name, options, shape, message) => {
+    await expect(measureLatency((x) => tf.relu(x), shape, options)).rejects.toThrow(message);
+  });
+});
+
+describe('latency lookup table', () => {
+  test.each<[string, () => NetworkGraph, string, string]>([
+    [
+      'conv2d',
+      () => {
+        const model = tf.sequential({
+          layers: [
+            tf.layers.conv2d({
+              inputShape: [32, 32, 32],
+              filters: 64,
+              kernelSize: 3,
+              padding: 'same',
+              useBias: false,
+              name: 'c',
+            }),
+          ],
+        });
+        return NetworkGraph.fromLayersModel(model);
+      },
+      'c',
+      'conv2d:k3:s1:g1:in32:out64:hw32',
+    ],
+    [
+      'depthwise, strided, valid, with bias and relu',
+      () => {
+        const model = tf.sequential({
+          layers: [
+            tf.layers.depthwiseConv2d({
+              inputShape: [9, 9, 8],
+              kernelSize: 3,
+              strides: 2,
+              activation: 'relu',
+              name: 'dw',
+            }),
+          ],
+        });
+        return NetworkGraph.fromLayersModel(model);
+      },
+      'dw',
+      'conv2d:k3:s2:g8:in8:out8:hw9:valid:bias:relu',
+    ],
+    ['concat', () => NetworkGraph.fromLayersModel(residualConcatModel()), 'cat', 'concat:4+12:8x8'],
+  ])('key of a %s layer', (_name, graph, layer, key) => {
+    expect(latencyKey(graph().layer(layer))).toBe(key);
+  });
+
+  test('built from a Module: one entry per distinct configuration, JSON round trip, cache reuse, prediction sums entries', async () => {
+    const module = createModel('resnet20', { shortcut: 'A' });
+    const graph = NetworkGraph.fromModule(module, [16, 16, 3]);
+    const before = tf.memory().numTensors;
+    const table = await buildLatencyTable(module, { inputShape: [16, 16, 3], warmup: 0, runs: 2 });
+    expect(tf.memory().numTensors).toBe(before);
+    const keys = new Set(
+      graph
+        .layers()
+        .map(latencyKey)
+        .filter((k) => k !== undefined),
+    );
+    expect(new Set(Object.keys(table.entries))).toEqual(keys);
+    expect(table.entries['conv2d:k3:s1:g1:in16:out16:hw16']?.measured).toBe('Conv2d');
+    expect(table.entries['add:16x16x16+16x16x16']?.measured).toBe('tf');
+    expect(Object.values(table.entries).every((e) => e.ms > 0)).toBe(true);
+
+    const restored = JSON.parse(JSON.stringify(table)) as LatencyTable;
+    expect(restored).toEqual(table);
+    const prediction = predictLatency(restored, graph);
+    expect(prediction.layers).toHaveLength(graph.order - 1);
+    expect(prediction.ms).toBeCloseTo(
+      prediction.layers.reduce((sum, l) => sum + (table.entries[l.key]?.ms ?? 0), 0),
+      9,
+    );
+
+    // A wider net adds only its new configurations to the cached table.
+    const wider = createModel('resnet20', { shortcut: 'A', width: 32 });
+    const extended = await buildLatencyTable(wider, {
+      inputShape: [16, 16, 3],
+      warmup: 0,
+      runs: 2,
+      cache: table,
+    });
+    for (const [key, entry] of Object.entries(table.entries)) expect(extended.entries[key]).toEqual(entry);
+    expect(() => predictLatency(table, NetworkGraph.fromModule(wider, [16, 16, 3]))).toThrow(
+      /predictLatency: the table has no entry for \d+ configuration\(s\): conv2d:k3:s1:g1:in3:out32:hw16, /,
+    );
+    expect(predictLatency(extended, NetworkGraph.fromModule(wider, [16, 16, 3])).ms).toBeGreaterThan(0);
+    module.dispose();
+    wider.dispose();
+  });
+
+  test('built from a graph alone (equivalent ops) and from a tf.LayersModel', async () => {
+    const model = residualConcatModel();
+    const graph = NetworkGraph.fromLayersModel(model);
+    const fromGraph = await buildLatencyTable(graph, { warmup: 0, runs: 1 });
+    const fromModel = await buildLatencyTable(model, { warmup: 0, runs: 1 });
+    expect(Object.keys(fromGraph.entries).sort()).toEqual(Object.keys(fromModel.entries).sort());
+    expect(new Set(Object.values(fromGraph.entries).map((e) => e.measured))).toEqual(new Set(['tf']));
+    expect(fromModel.entries[latencyKey(graph.layer('sep')) as string]?.measured).toBe('SeparableConv2D');
+    expect(predictLatency(fromModel, graph).ms).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  test('a cache from another backend or batch size is refused', async () => {
+    const cache: LatencyTable = { version: 1, backend: 'wasm', batchSize: 1, clock: 'wall', entries: {} };
+    const graph = NetworkGraph.fromLayersModel(
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2 })] }),
+    );
+    await expect(buildLatencyTable(graph, { cache })).rejects.toThrow(
+      /buildLatencyTable: cache was measured on backend "wasm" with batch size 1 \(wall clock\); now "cpu" with 1 \(wall clock\)/,
+    );
+  });
+});
