@@ -199,9 +199,16 @@ export abstract class Module {
   }
 
   /** Registers a variable initialised from `initial` (which the module takes ownership of and disposes). */
-  protected addVariable(localName: string, initial: tf.Tensor, kind: VariableKind = 'parameter'): tf.Variable {
+  protected addVariable(
+    localName: string,
+    initial: tf.Tensor,
+    kind: VariableKind = 'parameter',
+  ): tf.Variable {
     if (localName.includes('.') || localName === '') {
-      throw new AutomlError(this.#source('addVariable'), `variable name must be non-empty without ".", got "${localName}"`);
+      throw new AutomlError(
+        this.#source('addVariable'),
+        `variable name must be non-empty without ".", got "${localName}"`,
+      );
     }
     if (this.#variables.has(localName) || this.#children.has(localName)) {
       throw new AutomlError(this.#source('addVariable'), `"${localName}" is already defined`);
@@ -215,7 +222,10 @@ export abstract class Module {
   /** Adds a child module under `localName`; its variables become `<this path>.<localName>.*`. */
   protected addModule<M extends Module>(localName: string, child: M): M {
     if (localName.includes('.') || localName === '') {
-      throw new AutomlError(this.#source('addModule'), `module name must be non-empty without ".", got "${localName}"`);
+      throw new AutomlError(
+        this.#source('addModule'),
+        `module name must be non-empty without ".", got "${localName}"`,
+      );
     }
     if (this.#variables.has(localName) || this.#children.has(localName)) {
       throw new AutomlError(this.#source('addModule'), `"${localName}" is already defined`);

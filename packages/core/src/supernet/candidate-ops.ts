@@ -9,11 +9,11 @@ import { Conv2d } from '../nn/layers/conv2d.js';
 import { MaxPool2d } from '../nn/layers/max-pool2d.js';
 import { Residual } from '../nn/layers/residual.js';
 import { Sequential } from '../nn/layers/sequential.js';
+import { Zero } from '../nn/layers/zero.js';
 import { ZeroPadShortcut } from '../nn/layers/zero-pad-shortcut.js';
 import type { Module } from '../nn/module.js';
 import type { Rng } from '../random/rng.js';
 import { Registry, type RegistryFilter } from '../registry/registry.js';
-import { Zero } from '../nn/layers/zero.js';
 
 /** What a candidate op is built for: its position in the network. */
 export interface CandidateOpSpec {
