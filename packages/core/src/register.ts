@@ -1,5 +1,7 @@
-// Side-effect entry: `import '@automl-ts/core/register'` registers the wasm training
-// kernels for users who call `tf.setBackend('wasm')` themselves instead of `initBackend()`.
+// Side-effect entry: `import '@automl-ts/core/register'` registers the wasm training kernels
+// for users who call `tf.setBackend('wasm')` themselves instead of `initBackend()`. The wasm
+// backend is imported first: the pack wraps some of its kernels, which must exist already.
+import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './backend/wasm-training-kernels/register-wasm-training-kernels.js';
 
 registerWasmTrainingKernels();

@@ -129,7 +129,8 @@ async function tryWasm(
   }
   registerWasmTrainingKernels();
   if (threads !== undefined) wasm.setThreadsCount?.(threads);
-  if (!(await tf.setBackend('wasm'))) {
+  const ready = await withoutEmscriptenRethrowHandlers(() => tf.setBackend('wasm'));
+  if (!ready) {
     return { ok: false, reason: `${WASM_PACKAGE} loaded but the wasm module failed to initialise` };
   }
   await tf.ready();
@@ -144,6 +145,33 @@ async function tryWasm(
       tfjsVersion: tf.version_core,
     },
   };
+}
+
+/**
+ * The wasm module's Emscripten glue adds process handlers that rethrow every uncaught error
+ * from inside its minified source, so Node prints 20 kB of minified code instead of the
+ * error. They do nothing else; remove the ones added while the module starts.
+ */
+async function withoutEmscriptenRethrowHandlers<T>(start: () => Promise<T>): Promise<T> {
+  type Listener = (...args: unknown[]) => void;
+  type ListenerHost = {
+    listeners(event: string): Listener[];
+    removeListener(event: string, l: Listener): unknown;
+  };
+  const proc = (globalThis as { process?: Partial<ListenerHost> }).process;
+  if (proc?.listeners === undefined || proc.removeListener === undefined) return start();
+  const host = proc as ListenerHost;
+  const events = ['uncaughtException', 'unhandledRejection'] as const;
+  const before = events.map((event) => new Set(host.listeners(event)));
+  try {
+    return await start();
+  } finally {
+    events.forEach((event, i) => {
+      for (const listener of host.listeners(event)) {
+        if (!before[i]!.has(listener)) host.removeListener(event, listener);
+      }
+    });
+  }
 }
 
 async function tryCpu(): Promise<Attempt> {

@@ -1,5 +1,5 @@
 import seedrandom from 'seedrandom';
-import { describeValue, errorFactory } from '../internal/errors.js';
+import { AutomlError, describeValue, errorFactory } from '../internal/errors.js';
 
 /** The state of an {@link Rng}, JSON-serialisable, for checkpoints. */
 export type RngState = {
@@ -68,7 +68,7 @@ class AleaRng implements Rng {
 
   int(min: number, max: number): number {
     if (!Number.isInteger(min) || !Number.isInteger(max) || max < min) {
-      throw new Error(`@automl-ts/core/Rng.int: expected integers min <= max, got ${min}, ${max}`);
+      throw new AutomlError('@automl-ts/core/Rng.int', `expected integers min <= max, got ${min}, ${max}`);
     }
     return min + Math.floor(this.next() * (max - min + 1));
   }
@@ -96,7 +96,8 @@ class AleaRng implements Rng {
   }
 
   choice<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('@automl-ts/core/Rng.choice: cannot choose from an empty array');
+    if (items.length === 0)
+      throw new AutomlError('@automl-ts/core/Rng.choice', 'cannot choose from an empty array');
     return items[Math.floor(this.next() * items.length)] as T;
   }
 
@@ -113,7 +114,10 @@ class AleaRng implements Rng {
 
   sample<T>(items: readonly T[], k: number): T[] {
     if (!Number.isInteger(k) || k < 0 || k > items.length) {
-      throw new Error(`@automl-ts/core/Rng.sample: k must be an integer in [0, ${items.length}], got ${k}`);
+      throw new AutomlError(
+        '@automl-ts/core/Rng.sample',
+        `k must be an integer in [0, ${items.length}], got ${k}`,
+      );
     }
     // Partial Fisher–Yates: only the first k positions are drawn.
     const out = items.slice();
@@ -161,7 +165,7 @@ export function createRng(seed: number | string): Rng {
 export function restoreRng(state: RngState): Rng {
   const inner = state?.state;
   if (state?.algorithm !== 'alea' || inner?.prng == null) {
-    throw new Error(`@automl-ts/core/restoreRng: not an RngState: ${describeValue(state)}`);
+    throw new AutomlError('@automl-ts/core/restoreRng', `not an RngState: ${describeValue(state)}`);
   }
   const rng = new AleaRng(seedrandom.alea('', { state: { ...inner.prng } }));
   rng.setSpareNormal(inner.spareNormal ?? undefined);

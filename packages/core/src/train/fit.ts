@@ -87,11 +87,7 @@ export async function fit(
         result = trainStep(module, optimizer, batch, options);
       } catch (error) {
         if (error instanceof NonFiniteLossError) {
-          throw new AutomlError(
-            source,
-            `loss is ${error.loss} at step ${step} (epoch ${epoch}, batch ${index}); training stopped before that update`,
-            { cause: error },
-          );
+          throw new NonFiniteLossError(source, step, error.loss, `epoch ${epoch}, batch ${index}`);
         }
         throw error;
       } finally {

@@ -19,7 +19,7 @@ export interface OptimizerState {
 export interface OptimizerOptions {
   /** Step size; change it between steps with `optimizer.learningRate = …` (schedules do). */
   learningRate: number;
-  /** Weight decay coefficient (L2 for SGD and Adam, decoupled for AdamW). @default 0 */
+  /** Weight decay coefficient (L2 for SGD and Adam, decoupled for AdamW). @default 0 (AdamW: 0.01) */
   weightDecay?: number;
   /** Which parameters decay. @default defaultWeightDecayFilter (kernels only) */
   weightDecayFilter?: WeightDecayFilter;

@@ -37,8 +37,12 @@ export class NonFiniteLossError extends AutomlError {
   readonly step: number;
   readonly loss: number;
 
-  constructor(source: string, step: number, loss: number) {
-    super(source, `loss is ${loss} at step ${step}; the update was not applied`);
+  /** `where` adds context such as the epoch and batch. */
+  constructor(source: string, step: number, loss: number, where?: string) {
+    super(
+      source,
+      `loss is ${loss} at step ${step}${where === undefined ? '' : ` (${where})`}; the update was not applied`,
+    );
     this.step = step;
     this.loss = loss;
   }

@@ -159,7 +159,7 @@ describe('fit', () => {
       return crossEntropy(output, labels);
     };
     await expect(fit(model, optimizer, batches, { epochs: 3, loss })).rejects.toThrow(
-      '@automl-ts/core/fit: loss is NaN at step 3 (epoch 0, batch 3); training stopped before that update',
+      '@automl-ts/core/fit: loss is NaN at step 3 (epoch 0, batch 3); the update was not applied',
     );
     expect([...(model.namedParameters().get('fc.kernel') as tf.Variable).dataSync()]).toEqual(beforeBad);
     expect(optimizer.iterations).toBe(3);
