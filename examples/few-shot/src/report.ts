@@ -1,0 +1,171 @@
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '@automl-ts/core';
+import type { MetaEvaluationRecord, MetaTrainRecord } from '@automl-ts/meta-learning';
+
+/** What one run reports (results/<run>.json). */
+export interface RunReport {
+  readonly run: string;
+  readonly algorithm: string;
+  readonly dataset: string;
+  readonly datasetDescription: string;
+  readonly ways: number;
+  readonly shots: number;
+  readonly queries: number;
+  readonly backend: string;
+  readonly config: Readonly<Record<string, number | string | boolean | null>>;
+  readonly metaIterations: number;
+  readonly stopped: string;
+  readonly trainingMinutes: number;
+  readonly final: {
+    readonly accuracy: number;
+    readonly ci95: number;
+    readonly tasks: number;
+    readonly steps: number;
+  };
+  readonly evaluations: readonly MetaEvaluationRecord[];
+  /** Query accuracy during meta-training, averaged over windows of meta-iterations. */
+  readonly trainingCurve: ReadonlyArray<{ readonly iteration: number; readonly accuracy: number }>;
+  readonly finishedAt: string;
+}
+
+/** Published 5-way Omniglot accuracies (%), 1-shot and 5-shot. */
+const PUBLISHED: Record<
+  string,
+  { readonly oneShot: number; readonly fiveShot: number; readonly source: string }
+> = {
+  maml: { oneShot: 98.7, fiveShot: 99.9, source: 'Finn et al. 2017, Table 1' },
+  fomaml: { oneShot: 98.3, fiveShot: 99.2, source: 'Finn et al. 2017, Table 1 (first order)' },
+  reptile: { oneShot: 97.68, fiveShot: 99.48, source: 'Nichol et al. 2018, Table 1 (transductive)' },
+  metasgd: { oneShot: 99.53, fiveShot: 99.93, source: 'Li et al. 2017, Table 1' },
+  protonet: { oneShot: 98.8, fiveShot: 99.7, source: 'Snell et al. 2017, Table 1' },
+};
+
+/** Published accuracy for a run, when there is one (5-way 1- or 5-shot Omniglot). */
+function published(report: RunReport): string {
+  const entry = PUBLISHED[report.algorithm];
+  if (entry === undefined || report.dataset !== 'omniglot' || report.ways !== 5) return '—';
+  if (report.shots === 1) return `${entry.oneShot}%`;
+  if (report.shots === 5) return `${entry.fiveShot}%`;
+  return '—';
+}
+
+/** Mean accuracy over windows of the training curve (at most `points` points). */
+export function trainingCurve(
+  history: readonly MetaTrainRecord[],
+  points = 100,
+): Array<{ iteration: number; accuracy: number }> {
+  const window = Math.max(1, Math.ceil(history.length / points));
+  const out: Array<{ iteration: number; accuracy: number }> = [];
+  for (let start = 0; start < history.length; start += window) {
+    const slice = history.slice(start, start + window).filter((record) => record.accuracy !== null);
+    if (slice.length === 0) continue;
+    const accuracy = slice.reduce((sum, record) => sum + (record.accuracy as number), 0) / slice.length;
+    out.push({ iteration: (slice[slice.length - 1] as MetaTrainRecord).iteration, accuracy });
+  }
+  return out;
+}
+
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** An SVG line plot of accuracy (%) against meta-iterations: validation (with its 95% CI) and training query accuracy. */
+export function accuracyPlot(report: RunReport): string {
+  const width = 640;
+  const height = 400;
+  const margin = { left: 60, right: 20, top: 40, bottom: 50 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const validation = report.evaluations.filter((record) => record.accuracy !== null);
+  const maxIteration = Math.max(
+    1,
+    report.metaIterations,
+    ...validation.map((r) => r.iteration),
+    ...report.trainingCurve.map((p) => p.iteration),
+  );
+  const x = (iteration: number) => margin.left + (iteration / maxIteration) * plotWidth;
+  const y = (accuracy: number) => margin.top + (1 - accuracy) * plotHeight;
+  const path = (points: ReadonlyArray<readonly [number, number]>) =>
+    points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
+  const grid: string[] = [];
+  for (let tick = 0; tick <= 10; tick += 2) {
+    const ty = y(tick / 10);
+    grid.push(`<line x1="${margin.left}" y1="${ty}" x2="${width - margin.right}" y2="${ty}" stroke="#ddd"/>`);
+    grid.push(
+      `<text x="${margin.left - 8}" y="${ty + 4}" text-anchor="end" font-size="12">${tick * 10}%</text>`,
+    );
+  }
+  for (let tick = 0; tick <= 4; tick++) {
+    const iteration = Math.round((tick / 4) * maxIteration);
+    grid.push(
+      `<text x="${x(iteration)}" y="${height - margin.bottom + 18}" text-anchor="middle" font-size="12">${iteration}</text>`,
+    );
+  }
+  const band =
+    validation.length > 0
+      ? `<path d="${path([
+          ...validation.map(
+            (r) => [x(r.iteration), y(Math.min(1, (r.accuracy as number) + (r.accuracyCi95 ?? 0)))] as const,
+          ),
+          ...[...validation]
+            .reverse()
+            .map(
+              (r) =>
+                [x(r.iteration), y(Math.max(0, (r.accuracy as number) - (r.accuracyCi95 ?? 0)))] as const,
+            ),
+        ])} Z" fill="#1f77b4" fill-opacity="0.15" stroke="none"/>`
+      : '';
+  const validationLine = `<path d="${path(validation.map((r) => [x(r.iteration), y(r.accuracy as number)] as const))}" fill="none" stroke="#1f77b4" stroke-width="2"/>`;
+  const validationDots = validation
+    .map(
+      (r) =>
+        `<circle cx="${x(r.iteration).toFixed(1)}" cy="${y(r.accuracy as number).toFixed(1)}" r="3" fill="#1f77b4"/>`,
+    )
+    .join('');
+  const trainingLine = `<path d="${path(report.trainingCurve.map((p) => [x(p.iteration), y(p.accuracy)] as const))}" fill="none" stroke="#ff7f0e" stroke-width="1.5" stroke-dasharray="4 3"/>`;
+  const title = `${report.algorithm} — ${report.dataset} ${report.ways}-way ${report.shots}-shot: final ${(100 * report.final.accuracy).toFixed(1)}% ± ${(100 * report.final.ci95).toFixed(1)}% (${report.final.tasks} tasks)`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${width / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>
+${grid.join('\n')}
+<line x1="${margin.left}" y1="${margin.top + plotHeight}" x2="${width - margin.right}" y2="${margin.top + plotHeight}" stroke="#333"/>
+<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + plotHeight}" stroke="#333"/>
+<text x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" font-size="12">meta-iterations</text>
+${band}
+${trainingLine}
+${validationLine}
+${validationDots}
+<line x1="${width - 250}" y1="${margin.top + plotHeight - 40}" x2="${width - 225}" y2="${margin.top + plotHeight - 40}" stroke="#1f77b4" stroke-width="2"/>
+<text x="${width - 220}" y="${margin.top + plotHeight - 36}" font-size="12">meta-validation accuracy (95% CI)</text>
+<line x1="${width - 250}" y1="${margin.top + plotHeight - 20}" x2="${width - 225}" y2="${margin.top + plotHeight - 20}" stroke="#ff7f0e" stroke-width="1.5" stroke-dasharray="4 3"/>
+<text x="${width - 220}" y="${margin.top + plotHeight - 16}" font-size="12">meta-training query accuracy</text>
+</svg>
+`;
+}
+
+/** Writes results/<run>.json and results/<run>.svg, then regenerates results/README.md from every run there. */
+export async function writeReport(directory: string, report: RunReport): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  await writeFileAtomic(join(directory, `${report.run}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFileAtomic(join(directory, `${report.run}.svg`), accuracyPlot(report));
+  const reports: RunReport[] = [];
+  for (const entry of (await readdir(directory)).filter((name) => name.endsWith('.json')).sort()) {
+    reports.push(JSON.parse(await readFile(join(directory, entry), 'utf8')) as RunReport);
+  }
+  const rows = reports.map(
+    (r) =>
+      `| ${r.run} | ${r.algorithm} | ${r.dataset} | ${r.ways}-way ${r.shots}-shot | ${r.metaIterations} × ${r.config.metaBatch} | ${r.trainingMinutes.toFixed(1)} | ${r.backend} | **${(100 * r.final.accuracy).toFixed(1)}% ± ${(100 * r.final.ci95).toFixed(1)}%** (${r.final.tasks} tasks, ${r.final.steps} steps) | ${published(r)} | [plot](${r.run}.svg) |`,
+  );
+  const text = `# Few-shot results
+
+Written by \`examples/few-shot\` (\`pnpm --filter @automl-ts/example-few-shot start\`); one row per run,
+regenerated after every run. Accuracy is the mean over meta-validation tasks (classes never seen in
+meta-training) with the half-width of its 95% confidence interval; "meta-iterations" is outer steps
+× tasks per step. Published numbers are 5-way Omniglot test accuracies of the papers (their runs
+trained far longer, e.g. MAML 60,000 × 32 tasks).
+
+| run | algorithm | dataset | task | meta-iterations | training min | backend | accuracy | published | plot |
+|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+`;
+  await writeFileAtomic(join(directory, 'README.md'), text);
+}

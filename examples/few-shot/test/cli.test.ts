@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { parseCommandLine } from '../src/args.js';
+import { accuracyPlot, type RunReport, trainingCurve, writeReport } from '../src/report.js';
+
+describe('command line', () => {
+  test('per-algorithm defaults follow the papers', () => {
+    const maml = parseCommandLine([]);
+    expect(maml).toMatchObject({
+      algorithm: 'maml',
+      ways: 5,
+      shots: 1,
+      queries: 15,
+      innerLr: 0.4,
+      innerSteps: 1,
+      evalSteps: 3,
+      metaBatch: 8,
+    });
+    expect(parseCommandLine(['--algorithm', 'reptile'])).toMatchObject({
+      innerLr: 0.001,
+      innerSteps: 5,
+      evalSteps: 50,
+      metaBatch: 5,
+    });
+    expect(parseCommandLine(['--algorithm', 'protonet', '--shots', '5'])).toMatchObject({
+      innerSteps: 0,
+      evalSteps: 0,
+      shots: 5,
+    });
+    expect(parseCommandLine(['--help'])).toBeUndefined();
+  });
+
+  test.each([
+    [
+      ['--algorithm', 'snail'],
+      /--algorithm must be one of maml, fomaml, anil, metasgd, reptile, protonet, got "snail"/,
+    ],
+    [['--inner-lr', '0'], /--inner-lr must be a number > 0, got "0"/],
+    [['--ways', '1'], /--ways must be an integer >= 2, got "1"/],
+    [['--backend', 'gpu'], /--backend must be auto, wasm, cpu or tensorflow/],
+    [['--shots'], /argument missing/],
+  ])('%j is rejected', (argv, message) => {
+    expect(() => parseCommandLine(argv)).toThrow(message);
+  });
+});
+
+describe('report', () => {
+  const report: RunReport = {
+    run: 'maml-5w1s-omniglot',
+    algorithm: 'maml',
+    dataset: 'omniglot',
+    datasetDescription: 'Omniglot',
+    ways: 5,
+    shots: 1,
+    queries: 15,
+    backend: 'wasm',
+    config: { metaBatch: 8 },
+    metaIterations: 20,
+    stopped: 'completed',
+    trainingMinutes: 1.5,
+    final: { accuracy: 0.62, ci95: 0.02, tasks: 600, steps: 3 },
+    evaluations: [
+      { iteration: 10, loss: 1.2, lossCi95: 0.1, accuracy: 0.5, accuracyCi95: 0.05 },
+      { iteration: 20, loss: 1, lossCi95: 0.1, accuracy: 0.6, accuracyCi95: 0.04 },
+    ],
+    trainingCurve: trainingCurve(
+      Array.from({ length: 20 }, (_, i) => ({ iteration: i + 1, loss: 1, accuracy: i / 20 })),
+      4,
+    ),
+    finishedAt: '2025-01-01T00:00:00.000Z',
+  };
+
+  test('the training curve averages windows of meta-iterations', () => {
+    expect(report.trainingCurve).toEqual([
+      { iteration: 5, accuracy: 0.1 },
+      { iteration: 10, accuracy: 0.35 },
+      { iteration: 15, accuracy: 0.6 },
+      { iteration: 20, accuracy: 0.85 },
+    ]);
+  });
+
+  test('writes the JSON, the plot and a table with the published accuracy', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'few-shot-report-'));
+    try {
+      await writeReport(directory, report);
+      const table = await readFile(join(directory, 'README.md'), 'utf8');
+      expect(table).toContain(
+        '| maml-5w1s-omniglot | maml | omniglot | 5-way 1-shot | 20 × 8 | 1.5 | wasm | **62.0% ± 2.0%** (600 tasks, 3 steps) | 98.7% | [plot](maml-5w1s-omniglot.svg) |',
+      );
+      const svg = await readFile(join(directory, 'maml-5w1s-omniglot.svg'), 'utf8');
+      expect(svg).toBe(accuracyPlot(report));
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(svg.match(/<circle /g)).toHaveLength(2);
+      expect(JSON.parse(await readFile(join(directory, 'maml-5w1s-omniglot.json'), 'utf8'))).toEqual(report);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRng } from '@automl-ts/core';
+import {
+  createMetaLearner,
+  hasMetaCheckpoint,
+  loadMetaCheckpoint,
+  META_CHECKPOINT_FILE,
+  type MetaTrainOptions,
+  metaTrain,
+  saveMetaCheckpoint,
+} from '@automl-ts/meta-learning';
+import type * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { imageTasks, tinyConvNet, useBackend } from './helpers.js';
+
+let root: string;
+
+beforeAll(async () => {
+  await useBackend('cpu');
+  root = await mkdtemp(join(tmpdir(), 'automl-ts-meta-'));
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const N = 3;
+
+function learnerFor(name: string, seed: number) {
+  const module = tinyConvNet({ size: 8, filters: 3, classes: 3, seed });
+  const learner = createMetaLearner(
+    name,
+    module,
+    name === 'reptile' || name === 'protonet' ? {} : { innerLr: 0.1 },
+  );
+  return { module, learner };
+}
+
+const tasks = (rng: ReturnType<typeof createRng>) =>
+  imageTasks({ ways: 3, shots: 1, queries: 2, size: 8 }, rng);
+
+function snapshot(variables: Map<string, tf.Variable>): Map<string, number[]> {
+  return new Map([...variables].map(([name, v]) => [name, Array.from(v.dataSync())]));
+}
+
+describe('checkpoint and resume', () => {
+  test.each([['maml'], ['metasgd'], ['reptile'], ['protonet']])(
+    '%s: 2N iterations equal N, a restart from the checkpoint, and N more',
+    async (name) => {
+      const options: MetaTrainOptions = {
+        iterations: 2 * N,
+        metaBatchSize: 2,
+        seed: 5,
+        learningRateSchedule: (i) => 0.01 * (1 - i / (2 * N)),
+        evaluation: { tasks, every: N, count: 2 },
+      };
+      const straight = learnerFor(name, 0);
+      const full = await metaTrain(straight.learner, tasks, options);
+
+      const directory = join(root, name);
+      const first = learnerFor(name, 0);
+      const half = await metaTrain(first.learner, tasks, {
+        ...options,
+        iterations: N,
+        checkpoint: { directory, every: 100 },
+      });
+      expect(half.iteration).toBe(N);
+      expect(await hasMetaCheckpoint(directory)).toBe(true);
+
+      // A fresh process: different initial weights, everything restored from the checkpoint.
+      const resumed = learnerFor(name, 42);
+      const events: string[] = [];
+      const rest = await metaTrain(resumed.learner, tasks, {
+        ...options,
+        checkpoint: { directory },
+        onProgress: (event) => events.push(event.type),
+      });
+      expect(events[0]).toBe('resumed');
+      expect(rest.iteration).toBe(2 * N);
+      expect(snapshot(resumed.learner.metaVariables())).toEqual(snapshot(straight.learner.metaVariables()));
+      expect(rest.history).toEqual(full.history);
+      expect(rest.evaluations).toEqual(full.evaluations);
+      for (const run of [straight, first, resumed]) {
+        run.learner.dispose();
+        run.module.dispose();
+      }
+    },
+  );
+
+  test('an interrupted save leaves the previous checkpoint loadable; the next save cleans up', async () => {
+    const directory = join(root, 'interrupted');
+    const { module, learner } = learnerFor('fomaml', 0);
+    const optimizer = learner.createOptimizer();
+    await saveMetaCheckpoint(directory, {
+      learner,
+      optimizer,
+      rng: createRng(1),
+      iteration: 7,
+      state: { note: 'first' },
+    });
+    // A crash after writing a new shard but before the manifest rename.
+    await writeFile(join(directory, 'tensors.0123456789abcdef.bin'), new Uint8Array([1, 2, 3]));
+    await writeFile(join(directory, `.${META_CHECKPOINT_FILE}.0123456789ab.tmp`), '{"partial":');
+    const loaded = await loadMetaCheckpoint(directory, { learner, optimizer });
+    expect(loaded.iteration).toBe(7);
+    expect(loaded.state).toEqual({ note: 'first' });
+    await saveMetaCheckpoint(directory, { learner, optimizer, rng: loaded.rng, iteration: 8 });
+    const shards = (await readdir(directory)).filter((entry) => entry.endsWith('.bin'));
+    expect(shards).toHaveLength(1);
+    expect(shards[0]).not.toBe('tensors.0123456789abcdef.bin');
+    optimizer.dispose();
+    module.dispose();
+  });
+
+  test('a checkpoint of another algorithm or shape is refused before anything is assigned', async () => {
+    const directory = join(root, 'mismatch');
+    const maml = learnerFor('maml', 0);
+    const optimizer = maml.learner.createOptimizer();
+    await saveMetaCheckpoint(directory, {
+      learner: maml.learner,
+      optimizer,
+      rng: createRng(1),
+      iteration: 1,
+    });
+    const reptile = learnerFor('reptile', 0);
+    await expect(
+      loadMetaCheckpoint(directory, {
+        learner: reptile.learner,
+        optimizer: reptile.learner.createOptimizer(),
+      }),
+    ).rejects.toThrow(
+      /^@automl-ts\/meta-learning\/loadMetaCheckpoint: the checkpoint in ".*" is from maml, the learner is reptile$/,
+    );
+    const wider = createMetaLearner('maml', tinyConvNet({ size: 8, filters: 4, classes: 3, seed: 0 }));
+    const before = snapshot(wider.metaVariables());
+    await expect(
+      loadMetaCheckpoint(directory, { learner: wider, optimizer: wider.createOptimizer() }),
+    ).rejects.toThrow(
+      /^@automl-ts\/meta-learning\/loadMetaCheckpoint: the checkpoint in ".*" does not fit the learner: "block1\.conv\.kernel" has shape \[3,3,1,3\], expected \[3,3,1,4\]/,
+    );
+    expect(snapshot(wider.metaVariables())).toEqual(before);
+    await expect(
+      loadMetaCheckpoint(join(root, 'absent'), { learner: maml.learner, optimizer }),
+    ).rejects.toThrow(/^@automl-ts\/meta-learning\/loadMetaCheckpoint: cannot read/);
+  });
+});

@@ -1,0 +1,312 @@
+import { createRng, type Rng } from '@automl-ts/core';
+import {
+  logSoftmax,
+  MAML,
+  registerSecondOrderGradients,
+  SECOND_ORDER_GRADIENT_KERNELS,
+} from '@automl-ts/meta-learning';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, test } from 'vitest';
+import { BACKENDS, imageTasks, tinyConvNet, tinyDepthwiseNet, uniform, useBackend } from './helpers.js';
+
+function dot(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0] as number);
+}
+
+describe('registration', () => {
+  test('TF.js alone cannot differentiate a gradient through conv2d', async () => {
+    await useBackend('cpu');
+    const x = tf.ones([1, 4, 4, 1]);
+    const w = tf.ones([3, 3, 1, 1]);
+    const loss = (filter: tf.Tensor) =>
+      tf.sum(tf.square(tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same'))) as tf.Scalar;
+    expect(() => tf.grad((filter: tf.Tensor) => tf.sum(tf.grad(loss)(filter)) as tf.Scalar)(w)).toThrow(
+      /Conv2DBackpropFilter/,
+    );
+    tf.dispose([x, w]);
+  });
+
+  test('registers each gradient once and is idempotent', () => {
+    const first = registerSecondOrderGradients();
+    expect(first).toEqual([...SECOND_ORDER_GRADIENT_KERNELS]);
+    expect(registerSecondOrderGradients()).toEqual([]);
+    for (const kernel of SECOND_ORDER_GRADIENT_KERNELS) expect(tf.getGradient(kernel), kernel).toBeDefined();
+  });
+});
+
+/**
+ * A backward kernel that is linear in one input, the others fixed: `apply(u)`. Its registered
+ * gradient is the adjoint, so ⟨∇_u ⟨apply(u), v⟩, w⟩ must equal ⟨v, apply(w)⟩ for any v, w.
+ */
+interface LinearCase {
+  readonly name: string;
+  /** Builds the inputs on the current backend; returns the linear map and the shape of u. */
+  build(rng: Rng): { apply: (u: tf.Tensor) => tf.Tensor; inputShape: number[] };
+}
+
+const run = (kernel: string, inputs: tf.NamedTensorMap, attrs: object) =>
+  tf.engine().runKernel(kernel, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+
+function convCase(strides: number, pad: 'same' | 'valid', wrt: 'x' | 'dy'): LinearCase {
+  return {
+    name: `Conv2DBackpropFilter w.r.t. ${wrt}, strides ${strides}, ${pad}`,
+    build(rng) {
+      const xShape = [2, 7, 7, 3];
+      const filterShape: [number, number, number, number] = [3, 3, 3, 4];
+      const x = uniform(rng, xShape);
+      const dyShape = tf.tidy(
+        () => tf.conv2d(x as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, strides, pad).shape,
+      );
+      const dy = uniform(rng, dyShape);
+      const attrs = { strides, pad, dataFormat: 'NHWC', filterShape };
+      return wrt === 'x'
+        ? { apply: (u) => run('Conv2DBackpropFilter', { x: u, dy }, attrs), inputShape: xShape }
+        : { apply: (u) => run('Conv2DBackpropFilter', { x, dy: u }, attrs), inputShape: [...dyShape] };
+    },
+  };
+}
+
+function depthwiseCase(
+  kernel: 'input' | 'filter',
+  wrt: string,
+  strides: number,
+  pad: 'same' | 'valid',
+): LinearCase {
+  return {
+    name: `DepthwiseConv2dNativeBackprop${kernel === 'input' ? 'Input' : 'Filter'} w.r.t. ${wrt}, strides ${strides}, ${pad}`,
+    build(rng) {
+      const xShape = [2, 7, 7, 3];
+      const filterShape: [number, number, number, number] = [3, 3, 3, 2];
+      const x = uniform(rng, xShape);
+      const filter = uniform(rng, filterShape);
+      const dyShape = tf.tidy(
+        () => tf.depthwiseConv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad).shape,
+      );
+      const dy = uniform(rng, dyShape);
+      const common = { strides, pad, dilations: [1, 1] };
+      if (kernel === 'input') {
+        const attrs = { ...common, inputShape: xShape };
+        return wrt === 'dy'
+          ? {
+              apply: (u) => run('DepthwiseConv2dNativeBackpropInput', { dy: u, filter }, attrs),
+              inputShape: [...dyShape],
+            }
+          : {
+              apply: (u) => run('DepthwiseConv2dNativeBackpropInput', { dy, filter: u }, attrs),
+              inputShape: filterShape,
+            };
+      }
+      const attrs = { ...common, filterShape };
+      return wrt === 'x'
+        ? {
+            apply: (u) => run('DepthwiseConv2dNativeBackpropFilter', { x: u, dy }, attrs),
+            inputShape: xShape,
+          }
+        : {
+            apply: (u) => run('DepthwiseConv2dNativeBackpropFilter', { x, dy: u }, attrs),
+            inputShape: [...dyShape],
+          };
+    },
+  };
+}
+
+function poolCase(
+  kind: 'max' | 'avg',
+  filterSize: number,
+  strides: number,
+  pad: 'same' | 'valid',
+  size = 7,
+): LinearCase {
+  return {
+    name: `${kind === 'max' ? 'MaxPoolGrad' : 'AvgPoolGrad'} w.r.t. dy, ${filterSize}×${filterSize} strides ${strides}, ${pad}, ${size}×${size}`,
+    build(rng) {
+      const xShape = [2, size, size, 3];
+      const x = uniform(rng, xShape);
+      const attrs = { filterSize, strides, pad };
+      if (kind === 'max') {
+        const y = tf.maxPool(x as tf.Tensor4D, filterSize, strides, pad);
+        return {
+          apply: (u) => run('MaxPoolGrad', { dy: u, input: x, output: y }, attrs),
+          inputShape: [...y.shape],
+        };
+      }
+      const yShape = tf.tidy(() => tf.avgPool(x as tf.Tensor4D, filterSize, strides, pad).shape);
+      return { apply: (u) => run('AvgPoolGrad', { dy: u, input: x }, attrs), inputShape: [...yShape] };
+    },
+  };
+}
+
+const LINEAR_CASES: readonly LinearCase[] = [
+  convCase(1, 'same', 'x'),
+  convCase(1, 'same', 'dy'),
+  convCase(2, 'valid', 'x'),
+  convCase(2, 'same', 'dy'),
+  depthwiseCase('input', 'dy', 1, 'same'),
+  depthwiseCase('input', 'filter', 2, 'same'),
+  depthwiseCase('filter', 'x', 1, 'valid'),
+  depthwiseCase('filter', 'dy', 2, 'same'),
+  poolCase('max', 2, 2, 'valid', 8),
+  poolCase('max', 2, 2, 'valid', 7),
+  poolCase('max', 2, 2, 'same', 7),
+  poolCase('max', 3, 2, 'same'),
+  poolCase('max', 3, 1, 'valid'),
+  poolCase('avg', 2, 2, 'valid'),
+  poolCase('avg', 3, 2, 'same'),
+  poolCase('avg', 3, 1, 'same'),
+];
+
+describe.each(BACKENDS)('adjoint identities of the registered gradients on %s', (backend) => {
+  test.each(LINEAR_CASES.map((c) => [c.name, c] as const))('%s', async (_name, linearCase) => {
+    await useBackend(backend);
+    registerSecondOrderGradients();
+    tf.tidy(() => {
+      const rng = createRng(11);
+      const { apply, inputShape } = linearCase.build(rng);
+      const u = uniform(rng, inputShape);
+      const probe = apply(u);
+      const v = uniform(rng, probe.shape);
+      const w = uniform(rng, inputShape);
+      const adjointOfV = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(apply(input), v)) as tf.Scalar)(u);
+      const left = dot(adjointOfV, w);
+      const right = dot(v, apply(w));
+      expect(
+        Math.abs(left - right) / Math.max(1, Math.abs(right)),
+        `⟨Aᵀv, w⟩ = ${left}, ⟨v, Aw⟩ = ${right}`,
+      ).toBeLessThan(1e-4);
+    });
+  });
+});
+
+/** Hessian-vector product by nested gradients against central differences of the gradient. */
+const SMOOTH_CASES: ReadonlyArray<readonly [string, (z: tf.Tensor) => tf.Tensor]> = [
+  ['exp', (z) => tf.sum(tf.exp(z))],
+  ['sigmoid', (z) => tf.sum(tf.square(tf.sigmoid(z)))],
+  ['tanh', (z) => tf.sum(tf.pow(tf.tanh(z), 3))],
+  ['softmax', (z) => tf.sum(tf.square(tf.softmax(z)))],
+  ['elu', (z) => tf.sum(tf.square(tf.elu(z)))],
+  ['log-softmax from primitives', (z) => tf.neg(tf.sum(tf.mul(tf.oneHot([2, 0, 1, 1], 3), logSoftmax(z))))],
+  [
+    "batchNorm (FusedBatchNorm, TF.js's own gradient) with batch moments",
+    (z) => {
+      const { mean, variance } = tf.moments(z, 0);
+      return tf.sum(
+        tf.pow(
+          tf.batchNorm(z, mean, variance, tf.tensor1d([0.1, -0.2, 0.3]), tf.tensor1d([1.5, 0.5, 2]), 1e-3),
+          3,
+        ),
+      );
+    },
+  ],
+];
+
+describe.each(BACKENDS)(
+  'Hessian-vector products through nonlinear ops (those TF.js differentiated from their outputs, and fused batch norm) on %s',
+  (backend) => {
+    test.each(SMOOTH_CASES)('%s: Hessian·v matches central differences', async (_name, expression) => {
+      const f = (z: tf.Tensor) => expression(z) as tf.Scalar;
+      await useBackend(backend);
+      registerSecondOrderGradients();
+      tf.tidy(() => {
+        const rng = createRng(5);
+        const z = uniform(rng, [4, 3]);
+        const v = uniform(rng, [4, 3]);
+        const hessianV = tf.grad((point: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(point), v)) as tf.Scalar)(z);
+        const eps = 1e-2;
+        const gradient = tf.grad(f);
+        const fd = tf.div(
+          tf.sub(gradient(tf.add(z, tf.mul(v, eps))), gradient(tf.sub(z, tf.mul(v, eps)))),
+          2 * eps,
+        );
+        const scale = Math.max(1e-3, tf.max(tf.abs(fd)).dataSync()[0] as number);
+        const error = (tf.max(tf.abs(tf.sub(hessianV, fd))).dataSync()[0] as number) / scale;
+        expect(error).toBeLessThan(2e-3);
+      });
+    });
+  },
+);
+
+/**
+ * The MAML meta-gradient of a tiny net against central differences of the meta-loss
+ * L(θ) = L_query(θ − α∇L_support(θ)), along the gradient and two random directions. Float32 and
+ * ReLU/max-pool kinks limit finite differences: the nets are tiny (so that no kink lies within ε
+ * of the seeded point) and ε = 3e-3 balances truncation against rounding (~1e-7·|L|/ε).
+ */
+const META_CASES = [
+  {
+    name: 'conv 3×3 → BN → ReLU → max pool → fc',
+    build: () => tinyConvNet({ size: 4, filters: 2, classes: 2, seed: 2 }),
+    tasks: () => imageTasks({ ways: 2, shots: 1, queries: 2, size: 4 }, 2),
+  },
+  {
+    name: 'depthwise 3×3 → BN → ReLU6 → pointwise → BN → global average pool → fc',
+    build: () => tinyDepthwiseNet({ size: 6, channels: 3, classes: 3, seed: 1 }),
+    tasks: () => imageTasks({ ways: 3, shots: 2, queries: 2, size: 6, channels: 3 }, 3),
+  },
+] as const;
+
+describe.each(BACKENDS)('second-order MAML meta-gradient against finite differences on %s', (backend) => {
+  test.each(META_CASES.map((c) => [c.name, c] as const))('%s', async (_name, metaCase) => {
+    await useBackend(backend);
+    const net = metaCase.build();
+    const task = metaCase.tasks().sample();
+    const secondOrder = new MAML(net, { innerLr: 0.4, innerSteps: 1 });
+    const firstOrder = new MAML(net, { innerLr: 0.4, innerSteps: 1, firstOrder: true });
+    const exact = secondOrder.metaGradients([task]).gradients;
+    const approximate = firstOrder.metaGradients([task]).gradients;
+    const params = secondOrder.metaParameters();
+    const metaLoss = () => {
+      const adapted = secondOrder.adapt(task.support);
+      const value = tf.tidy(
+        () => secondOrder.loss.fn(adapted.predict(task.query.x), task.query.y).dataSync()[0] as number,
+      );
+      adapted.dispose();
+      return value;
+    };
+    const original = new Map([...params].map(([name, p]) => [name, tf.clone(p)]));
+    const rng = createRng(7);
+    const eps = 3e-3;
+    const errors: { secondOrder: number; firstOrder: number }[] = [];
+    for (let d = 0; d < 3; d++) {
+      const direction = new Map(
+        [...params].map(([name, p]) => [
+          name,
+          d === 0 ? tf.clone(exact.get(name) as tf.Tensor) : uniform(rng, p.shape),
+        ]),
+      );
+      const norm = Math.sqrt([...direction.values()].reduce((sum, t) => sum + dot(t, t), 0));
+      const along = (gradients: Map<string, tf.Tensor>) =>
+        [...direction].reduce((sum, [name, t]) => sum + dot(gradients.get(name) as tf.Tensor, t), 0) / norm;
+      const at = (sign: number) => {
+        for (const [name, p] of params) {
+          tf.tidy(() =>
+            p.assign(
+              tf.add(
+                original.get(name) as tf.Tensor,
+                tf.mul(direction.get(name) as tf.Tensor, (sign * eps) / norm),
+              ),
+            ),
+          );
+        }
+        return metaLoss();
+      };
+      const fd = (at(1) - at(-1)) / (2 * eps);
+      for (const [name, p] of params) p.assign(original.get(name) as tf.Tensor);
+      const reference = Math.max(Math.abs(fd), 1e-3);
+      errors.push({
+        secondOrder: Math.abs(along(exact) - fd) / reference,
+        firstOrder: Math.abs(along(approximate) - fd) / reference,
+      });
+      tf.dispose([...direction.values()]);
+    }
+    console.info(
+      `${backend} ${metaCase.name}: relative error of the directional derivative, second order ${errors.map((e) => e.secondOrder.toExponential(1)).join(', ')}; first order ${errors.map((e) => e.firstOrder.toExponential(1)).join(', ')}`,
+    );
+    // Second order within 1e-2 in every direction; first-order MAML (no curvature term) is at
+    // least 10× further off along the gradient, so the check tells the two apart.
+    for (const [d, error] of errors.entries()) expect(error.secondOrder, `direction ${d}`).toBeLessThan(1e-2);
+    expect(errors[0]?.firstOrder).toBeGreaterThan(10 * (errors[0]?.secondOrder ?? 0));
+    tf.dispose([...exact.values(), ...approximate.values(), ...original.values()]);
+    task.dispose();
+    net.dispose();
+  });
+});
