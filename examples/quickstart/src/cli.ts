@@ -8,9 +8,9 @@ import { lineChartSvg } from './svg-chart.js';
 const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
-    'train-images': { type: 'string', default: '6000' },
+    'train-images': { type: 'string', default: '12000' },
     'test-images': { type: 'string', default: '2000' },
-    epochs: { type: 'string', default: '2' },
+    epochs: { type: 'string', default: '3' },
     'prune-ratio': { type: 'string', default: '0.5' },
     seed: { type: 'string', default: '0' },
     out: { type: 'string', default: 'out' },
@@ -22,8 +22,8 @@ if (values.help) {
   console.log(`automl-ts quickstart: backend self-check, train conv4 on the embedded MNIST, prune, fine-tune, export.
 
   --backend auto|tensorflow|wasm|cpu   (default auto)
-  --train-images N  --test-images N    (default 6000, 2000)
-  --epochs N                           (default 2)
+  --train-images N  --test-images N    (default 12000, 2000)
+  --epochs N                           (default 3)
   --prune-ratio R                      fraction of each channel group removed (default 0.5)
   --seed N                             (default 0)
   --out DIR                            report.json, loss.svg and the exported model (default out)`);

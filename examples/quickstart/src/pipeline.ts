@@ -21,11 +21,11 @@ import { checkKernelsAgainstCpu, type KernelCheckRow } from './kernel-check.js';
 export interface QuickstartOptions {
   /** @default 'auto' */
   backend?: BackendPreference;
-  /** Training images taken from the embedded MNIST training split. @default 6000 */
+  /** Training images taken from the embedded MNIST training split. @default 12000 */
   trainImages?: number;
   /** Test images from the embedded MNIST test split. @default 2000 */
   testImages?: number;
-  /** Epochs before pruning. @default 2 */
+  /** Epochs before pruning. @default 3 */
   epochs?: number;
   /** Epochs of fine-tuning after pruning. @default 1 */
   fineTuneEpochs?: number;
@@ -92,7 +92,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     );
   }
 
-  const train = await loadEmbeddedDataset({ split: 'train', limit: options.trainImages ?? 6000 });
+  const train = await loadEmbeddedDataset({ split: 'train', limit: options.trainImages ?? 12000 });
   const test = await loadEmbeddedDataset({ split: 'test', limit: options.testImages ?? 2000 });
   const normalization = { mean: [0.1307], std: [0.3081] };
   const loader = createBatchLoader(train, {
@@ -157,7 +157,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     };
   };
 
-  const msPerTrainingStep = await runEpochs(model, options.epochs ?? 2, 0.05, 'train');
+  const msPerTrainingStep = await runEpochs(model, options.epochs ?? 3, 0.05, 'train');
   const stepsBeforePruning = losses.length;
   const trained = await evaluate(model);
   log(
