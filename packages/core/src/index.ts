@@ -11,7 +11,7 @@ export { initBackend, TENSORFLOW_PACKAGES } from './backend/init-backend.js';
 export { registerWasmTrainingKernels } from './backend/wasm-training-kernels/register-wasm-training-kernels.js';
 
 // ── errors ─────────────────────────────────────────────────────────────────
-export { AutomlError } from './internal/errors.js';
+export { AutomlError, describeValue, errorFactory } from './internal/errors.js';
 
 // ── random ─────────────────────────────────────────────────────────────────
 export type { Rng, RngState } from './random/rng.js';

@@ -13,7 +13,14 @@ export class AutomlError extends Error {
   }
 }
 
-/** Returns a function that throws {@link AutomlError}s prefixed with `source`. */
+/**
+ * Returns a function that builds {@link AutomlError}s prefixed with `source`, for packages and
+ * plugins that want automl-ts's error convention.
+ *
+ * @example
+ * const fail = errorFactory('@my-org/my-plugin/fuse');
+ * throw fail(`branch count must be >= 1, got ${describeValue(n)}`);
+ */
 export function errorFactory(source: string): (message: string, cause?: unknown) => AutomlError {
   return (message, cause) => new AutomlError(source, message, cause === undefined ? undefined : { cause });
 }
@@ -24,6 +31,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   try {
     const text = JSON.stringify(value);
+    if (text === undefined) return String(value);
     return text.length > 120 ? `${text.slice(0, 117)}...` : text;
   } catch {
     return Object.prototype.toString.call(value);
