@@ -43,7 +43,7 @@ const modelRegistry = new Registry<ModelDefinition>(
       'resnet56',
       {
         create: (o) => createResNetCifar({ ...o, depth: 56 }),
-        description: 'CIFAR ResNet-56 (He et al. 2016, §4.2), 0.85M parameters',
+        description: 'CIFAR ResNet-56 (He et al. 2016, §4.2), 0.86M parameters (0.85M with shortcut A)',
         defaults: omitDepth(RESNET_CIFAR_DEFAULTS),
         minInputSize: 4,
       },
