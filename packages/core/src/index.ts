@@ -240,6 +240,7 @@ export type { ClippedGradients } from './train/clip-grad-norm.js';
 export { clipByGlobalNorm, globalNorm } from './train/clip-grad-norm.js';
 export type { CrossEntropyOptions } from './train/cross-entropy.js';
 export { crossEntropy } from './train/cross-entropy.js';
+export { logSoftmax } from './train/log-softmax.js';
 export type { DistillationOptions } from './train/distillation.js';
 export { distillationLoss } from './train/distillation.js';
 export type { BatchSource, FitEvent, FitHistory, FitOptions } from './train/fit.js';

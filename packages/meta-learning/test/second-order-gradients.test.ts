@@ -1,10 +1,5 @@
-import { createRng, type Rng } from '@automl-ts/core';
-import {
-  logSoftmax,
-  MAML,
-  registerSecondOrderGradients,
-  SECOND_ORDER_GRADIENT_KERNELS,
-} from '@automl-ts/meta-learning';
+import { createRng, crossEntropy, distillationLoss, logSoftmax, type Rng } from '@automl-ts/core';
+import { MAML, registerSecondOrderGradients, SECOND_ORDER_GRADIENT_KERNELS } from '@automl-ts/meta-learning';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
 import { BACKENDS, imageTasks, tinyConvNet, tinyDepthwiseNet, uniform, useBackend } from './helpers.js';
@@ -185,6 +180,17 @@ const SMOOTH_CASES: ReadonlyArray<readonly [string, (z: tf.Tensor) => tf.Tensor]
   ['softmax', (z) => tf.sum(tf.square(tf.softmax(z)))],
   ['elu', (z) => tf.sum(tf.square(tf.elu(z)))],
   ['log-softmax from primitives', (z) => tf.neg(tf.sum(tf.mul(tf.oneHot([2, 0, 1, 1], 3), logSoftmax(z))))],
+  [
+    "core's crossEntropy with label smoothing",
+    (z) => crossEntropy(z, tf.tensor1d([2, 0, 1, 1], 'int32'), { labelSmoothing: 0.1 }),
+  ],
+  [
+    "core's distillationLoss (T = 2)",
+    (z) =>
+      distillationLoss(z, tf.tensor2d([0.5, -1, 2, 1, 0, -0.5, 0.2, 0.3, -0.4, 1.5, 1, 0], [4, 3]), {
+        temperature: 2,
+      }),
+  ],
   [
     "batchNorm (FusedBatchNorm, TF.js's own gradient) with batch moments",
     (z) => {

@@ -1,6 +1,7 @@
 // Szegedy et al., "Rethinking the Inception Architecture for Computer Vision", CVPR 2016, §7 (label smoothing: q' = (1 − ε)·q + ε/K).
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
+import { logSoftmax } from './log-softmax.js';
 
 /** Options of {@link crossEntropy}. */
 export interface CrossEntropyOptions {
@@ -42,6 +43,6 @@ export function crossEntropy(
   return tf.tidy(() => {
     let target = indices ? tf.oneHot(tf.cast(labels, 'int32'), classes) : tf.cast(labels, 'float32');
     if (smoothing > 0) target = tf.add(tf.mul(target, 1 - smoothing), smoothing / classes);
-    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, logSoftmax(logits)), 1))) as tf.Scalar;
   });
 }

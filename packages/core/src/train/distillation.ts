@@ -1,6 +1,7 @@
 // Hinton, Vinyals & Dean, "Distilling the Knowledge in a Neural Network", 2015, §2 (softened softmax at temperature T; the soft loss scaled by T²).
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
+import { logSoftmax } from './log-softmax.js';
 import { stopGradient } from './stop-gradient.js';
 
 /** Options of {@link distillationLoss}. */
@@ -41,8 +42,8 @@ export function distillationLoss(
     );
   }
   return tf.tidy(() => {
-    const teacherLogProbs = tf.logSoftmax(tf.div(stopGradient(teacherLogits), temperature));
-    const studentLogProbs = tf.logSoftmax(tf.div(studentLogits, temperature));
+    const teacherLogProbs = logSoftmax(tf.div(stopGradient(teacherLogits), temperature));
+    const studentLogProbs = logSoftmax(tf.div(studentLogits, temperature));
     const kl = tf.sum(tf.mul(tf.exp(teacherLogProbs), tf.sub(teacherLogProbs, studentLogProbs)), 1);
     return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
   });

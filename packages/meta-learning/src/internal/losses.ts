@@ -1,4 +1,4 @@
-import type { LossFunction } from '@automl-ts/core';
+import { type LossFunction, logSoftmax } from '@automl-ts/core';
 import * as tf from '@tensorflow/tfjs';
 import { describeValue } from './errors.js';
 
@@ -18,15 +18,6 @@ export interface ResolvedTaskLoss {
   readonly kind: TaskKind;
   readonly name: string;
   readonly fn: LossFunction;
-}
-
-/**
- * log-softmax along the last axis from primitives, so that it can be differentiated twice (TF.js's
- * `tf.logSoftmax` is a customGrad whose saved output is invisible to a nested gradient).
- */
-export function logSoftmax(logits: tf.Tensor): tf.Tensor {
-  const shifted = tf.sub(logits, tf.max(logits, -1, true));
-  return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), -1, true)));
 }
 
 /** Targets as one-hot float32 rows for `classes` classes (from int labels `[n]` or one-hot `[n, classes]`). */
