@@ -3,7 +3,7 @@
 // (shared statistics re-estimated per width after training: `recalibrateBatchNorm`).
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
-import { BatchNorm, type RecalibratableNorm } from '../nn/layers/batch-norm.js';
+import { BatchNorm, normalizeBatch, type RecalibratableNorm } from '../nn/layers/batch-norm.js';
 import { checkInput, checkInt, emitTrace } from '../nn/layers/layer-utils.js';
 import { type ApplyContext, Module } from '../nn/module.js';
 import type { ExtractionContext, SubnetExtractable } from './extraction.js';
@@ -98,13 +98,7 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
       variance = take('runningVar');
     }
     // Same arithmetic as BatchNorm, so an extracted subnet reproduces the supernet bit for bit.
-    let y: tf.Tensor;
-    if (ctx.training) {
-      const scale = tf.mul(take('gamma'), tf.rsqrt(tf.add(variance, this.epsilon)));
-      y = tf.add(tf.mul(x, scale), tf.sub(take('beta'), tf.mul(mean, scale)));
-    } else {
-      y = tf.batchNorm(x, mean, variance, take('beta'), take('gamma'), this.epsilon);
-    }
+    const y = normalizeBatch(x, mean, variance, take('gamma'), take('beta'), this.epsilon, ctx.training);
     emitTrace(ctx, this, 'batchNorm', [x], y, { channels, epsilon: this.epsilon, momentum: this.#momentum });
     return y;
   }

@@ -153,16 +153,7 @@ export class BatchNorm extends Module implements RecalibratableNorm {
       mean = this.param('runningMean', ctx);
       variance = this.param('runningVar', ctx);
     }
-    // Inference: one fused kernel (FusedBatchNorm) instead of five small ops; it dominated
-    // MobileNet latency on wasm. Training: y = (x − mean)·γ/√(var + ε) + β, folded into one
-    // scale and one shift, so gradients flow through the batch statistics.
-    let y: tf.Tensor;
-    if (ctx.training) {
-      const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, this.epsilon)));
-      y = tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
-    } else {
-      y = tf.batchNorm(x, mean, variance, beta, gamma, this.epsilon);
-    }
+    const y = normalizeBatch(x, mean, variance, gamma, beta, this.epsilon, ctx.training);
     emitTrace(ctx, this, 'batchNorm', [x], y, {
       channels: this.channels,
       epsilon: this.epsilon,
@@ -221,6 +212,26 @@ export class BatchNorm extends Module implements RecalibratableNorm {
     runningMean.assign(tf.add(tf.mul(runningMean, 1 - factor), tf.mul(mean, factor)));
     runningVar.assign(tf.add(tf.mul(runningVar, 1 - factor), tf.mul(unbiased, factor)));
   }
+}
+
+/**
+ * y = (x − mean)·γ/√(var + ε) + β, the arithmetic every batch norm here shares (so an extracted
+ * subnet reproduces its supernet bit for bit). Inference runs one fused kernel (FusedBatchNorm)
+ * instead of five small ops, which dominated MobileNet latency on wasm; training folds it into
+ * one scale and one shift so gradients flow through the batch statistics.
+ */
+export function normalizeBatch(
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  training: boolean,
+): tf.Tensor {
+  if (!training) return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
+  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
+  return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
 }
 
 function checkMomentum(value: unknown): number | null {
