@@ -3,6 +3,10 @@
 // the sum of its layers' entries, measures the end-to-end median, and reports the prediction error
 // |predicted − measured| / measured. Target: within 20%.
 //
+// The table is timed in rounds (each calls every layer once, in network order) after a second of
+// warm-up, and the end-to-end median after half a second of it: V8 compiles TF.js's dispatch code
+// only after ~100 calls, and a cold start alone once made the measured latency 2× the steady state.
+//
 // Both clocks are reported: `wall` is the latency a user sees; `cpu` (process CPU time) is what
 // other processes on a busy machine cannot inflate. On a quiet machine they agree; on a loaded
 // one, preemption stretches a 10 ms end-to-end run more than the ~1 ms samples a table entry is

@@ -41,13 +41,20 @@ export interface LatencyTable {
 /** Options of {@link buildLatencyTable}. */
 export interface BuildLatencyTableOptions extends ProfileOptions {
   /**
-   * Untimed calls per entry.
+   * Untimed rounds over all entries (each round calls every entry once).
    * @default 2
    */
   warmup?: number;
   /**
-   * Timed samples per entry (each averages enough calls to last about a millisecond).
-   * @default 10
+   * Keep warming up, round after round, until this many milliseconds have passed (see
+   * {@link MeasureLatencyOptions.warmupMs}).
+   * @default 1000
+   */
+  warmupMs?: number;
+  /**
+   * Timed rounds: each takes one sample of every entry (a sample averages enough calls to last
+   * about a millisecond; on synchronous backends a single call); an entry is the median of its samples.
+   * @default 50
    */
   runs?: number;
   /**
@@ -388,31 +395,71 @@ function layerRunners(source: string, target: ProfileTarget, options: ProfileOpt
   );
 }
 
-async function timeCalls(
-  run: () => tf.Tensor,
+/** Backends whose kernels finish inside the op call (no command queue to wait for). */
+const SYNCHRONOUS_BACKENDS = new Set(['cpu', 'wasm', 'tensorflow']);
+
+/** One table entry being timed. */
+interface TimingJob {
+  readonly key: string;
+  readonly measured: string;
+  readonly run: () => tf.Tensor;
+  /** Back-to-back calls averaged per sample. */
+  calls: number;
+  readonly samples: number[];
+}
+
+/**
+ * Times every job in rounds: each round takes one sample of each job, so a burst of load from
+ * elsewhere spreads over all entries instead of inflating the few measured while it lasted, and
+ * the median per entry discards it. Warm-up runs all jobs round-robin too (at least `warmup`
+ * rounds and `warmupMs`), so V8 has compiled the shared layer-dispatch code before any sample.
+ */
+async function timeJobs(
+  jobs: readonly TimingJob[],
   warmup: number,
+  warmupMs: number,
   runs: number,
   now: () => number,
-): Promise<number> {
-  for (let i = 0; i < warmup; i++) await settle(run());
-  const probeStart = performance.now();
-  await settle(run());
-  const probe = performance.now() - probeStart;
-  // Average enough back-to-back calls per sample that timer resolution and the final download do not dominate.
-  const calls = Math.max(1, Math.min(64, Math.round(1 / Math.max(probe, 1e-3))));
-  const samples: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    // Outputs stay alive until the sample ends, as intermediates do inside a network's tidy
-    // scope (each call writes fresh memory instead of the block the previous call just freed);
-    // freeing them is timed too, as a network pays for it when its scope ends.
-    const outputs: tf.Tensor[] = [];
-    const start = now();
-    for (let c = 1; c < calls; c++) outputs.push(run());
-    await settle(run());
-    tf.dispose(outputs);
-    samples.push((now() - start) / calls);
+): Promise<void> {
+  const warmupStart = performance.now();
+  for (let round = 0; round < warmup || performance.now() - warmupStart < warmupMs; round++) {
+    for (const job of jobs) await settle(job.run());
+    if (jobs.length === 0) break;
   }
-  return summarize(samples, tf.getBackend()).median;
+  const synchronous = SYNCHRONOUS_BACKENDS.has(tf.getBackend());
+  if (!synchronous) {
+    for (const job of jobs) {
+      const probeStart = performance.now();
+      await settle(job.run());
+      const probe = performance.now() - probeStart;
+      // Average enough back-to-back calls per sample that timer resolution and the final download do not dominate.
+      job.calls = Math.max(1, Math.min(64, Math.round(1 / Math.max(probe, 1e-3))));
+    }
+  }
+  for (let round = 0; round < runs; round++) {
+    if (synchronous) {
+      // Kernels run inside the op call, so one call can be timed without waiting for a download.
+      // A round calls the layers once each, in network order, so each finds the caches the way
+      // it does inside the network: its weights evicted by the layers run since its last call.
+      // Outputs live until the round ends, as intermediates do inside a network's tidy scope.
+      const outputs: tf.Tensor[] = [];
+      for (const job of jobs) {
+        const start = now();
+        outputs.push(job.run());
+        job.samples.push(now() - start);
+      }
+      tf.dispose(outputs);
+      continue;
+    }
+    for (const job of jobs) {
+      const outputs: tf.Tensor[] = [];
+      const start = now();
+      for (let c = 1; c < job.calls; c++) outputs.push(job.run());
+      await settle(job.run());
+      tf.dispose(outputs);
+      job.samples.push((now() - start) / job.calls);
+    }
+  }
 }
 
 /**
@@ -433,9 +480,10 @@ export async function buildLatencyTable(
   options: BuildLatencyTableOptions = {},
 ): Promise<LatencyTable> {
   const source = '@automl-ts/core/buildLatencyTable';
-  const { warmup, runs, batchSize, clock, now } = resolveMeasureLatencyOptions(source, {
+  const { warmup, warmupMs, runs, batchSize, clock, now } = resolveMeasureLatencyOptions(source, {
     warmup: options.warmup ?? 2,
-    runs: options.runs ?? 10,
+    warmupMs: options.warmupMs ?? 1000,
+    runs: options.runs ?? 50,
     batchSize: options.batchSize ?? 1,
     clock: options.clock ?? 'wall',
   });
@@ -455,20 +503,49 @@ export async function buildLatencyTable(
   }
   const entries: Record<string, LatencyEntry> = { ...(cache?.entries ?? {}) };
   const { graph, real } = layerRunners(source, target, options);
-  for (const node of graph.layers()) {
-    const key = latencyKey(node);
-    if (key === undefined || entries[key] !== undefined) continue;
-    const inputs = node.inputShapes.map((shape) => tf.randomNormal([batchSize, ...shape]));
-    const own = real.get(node.name);
-    const synthetic = own === undefined ? syntheticRunner(node) : undefined;
-    const run = own?.run ?? (synthetic as { run: Runner }).run;
-    try {
-      const ms = await timeCalls(() => tf.tidy(() => run(inputs)), warmup, runs, now);
-      entries[key] = { ms, measured: own?.className ?? 'tf' };
-    } finally {
-      tf.dispose([...inputs, ...(synthetic?.weights ?? [])]);
+  // Inputs are shared by shape: one random tensor per distinct input shape.
+  const inputsByShape = new Map<string, tf.Tensor>();
+  const input = (shape: LayerShape): tf.Tensor => {
+    const id = dims(shape);
+    let t = inputsByShape.get(id);
+    if (t === undefined) {
+      t = tf.randomNormal([batchSize, ...shape]);
+      inputsByShape.set(id, t);
     }
+    return t;
+  };
+  const weights: tf.Tensor[] = [];
+  const jobs: TimingJob[] = [];
+  const queued = new Set<string>();
+  try {
+    for (const node of graph.layers()) {
+      const key = latencyKey(node);
+      if (key === undefined || entries[key] !== undefined || queued.has(key)) continue;
+      queued.add(key);
+      const inputs = node.inputShapes.map(input);
+      const own = real.get(node.name);
+      let run: Runner;
+      if (own === undefined) {
+        const synthetic = syntheticRunner(node);
+        weights.push(...synthetic.weights);
+        run = synthetic.run;
+      } else {
+        run = own.run;
+      }
+      jobs.push({
+        key,
+        measured: own?.className ?? 'tf',
+        run: () => tf.tidy(() => run(inputs)),
+        calls: 1,
+        samples: [],
+      });
+    }
+    await timeJobs(jobs, warmup, warmupMs, runs, now);
+  } finally {
+    tf.dispose([...inputsByShape.values(), ...weights]);
   }
+  for (const job of jobs)
+    entries[job.key] = { ms: summarize(job.samples, backend).median, measured: job.measured };
   return { version: 1, backend, batchSize, clock, entries };
 }
 

@@ -14,6 +14,13 @@ export interface MeasureLatencyOptions {
    */
   warmup?: number;
   /**
+   * Keep warming up until this many milliseconds have passed (and at least `warmup` runs). V8
+   * compiles TF.js's dispatch code only after it has run a while: on wasm, a MobileNet's first
+   * ~100 calls are up to 2× slower than the steady state, more than a few warm-up runs cover.
+   * @default 500
+   */
+  warmupMs?: number;
+  /**
    * Timed runs.
    * @default 20
    */
@@ -56,6 +63,7 @@ export interface LatencyStats {
 /** Resolved {@link MeasureLatencyOptions}. */
 export interface ResolvedMeasureLatencyOptions {
   readonly warmup: number;
+  readonly warmupMs: number;
   readonly runs: number;
   readonly batchSize: number;
   readonly arch: ArchValues | undefined;
@@ -93,8 +101,13 @@ export function resolveMeasureLatencyOptions(
     return value;
   };
   const clock = options.clock ?? 'wall';
+  const warmupMs = options.warmupMs ?? 500;
+  if (typeof warmupMs !== 'number' || !(warmupMs >= 0) || !Number.isFinite(warmupMs)) {
+    throw new AutomlError(source, `warmupMs must be a number >= 0, got ${describeValue(warmupMs)}`);
+  }
   return {
     warmup: int('warmup', 3, 0),
+    warmupMs,
     runs: int('runs', 20, 1),
     batchSize: int('batchSize', 1, 1),
     arch: options.arch,
@@ -163,9 +176,9 @@ function runnerOf(source: string, target: LatencyTarget, arch: ArchValues | unde
 }
 
 /**
- * Measures inference latency on the current backend: `warmup` untimed runs, then `runs` timed
- * runs on one random input of shape `[batchSize, ...inputShape]`; each run waits for its output
- * data, so asynchronous backends (WebGL, WebGPU) are timed to completion.
+ * Measures inference latency on the current backend: untimed warm-up runs (at least `warmup`
+ * and `warmupMs`), then `runs` timed runs on one random input of shape
+ * `[batchSize, ...inputShape]`; each run waits for its output data, so asynchronous backends (WebGL, WebGPU) are timed to completion.
  *
  * @example
  * await initBackend({ prefer: 'wasm' });
@@ -187,7 +200,10 @@ export async function measureLatency(
   const run = runnerOf(source, target, resolved.arch);
   const x = tf.randomNormal([resolved.batchSize, ...inputShape]);
   try {
-    for (let i = 0; i < resolved.warmup; i++) await settle(run(x));
+    const warmupStart = performance.now();
+    for (let i = 0; i < resolved.warmup || performance.now() - warmupStart < resolved.warmupMs; i++) {
+      await settle(run(x));
+    }
     const samples: number[] = [];
     for (let i = 0; i < resolved.runs; i++) {
       const start = resolved.now();

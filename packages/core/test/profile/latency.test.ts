@@ -38,7 +38,7 @@ describe('measureLatency', () => {
   ])('%s: consistent statistics, no tensor left behind', async (_name, make, inputShape) => {
     const { target, dispose } = make();
     const before = tf.memory().numTensors;
-    const stats = await measureLatency(target, inputShape, { warmup: 1, runs: 7 });
+    const stats = await measureLatency(target, inputShape, { warmup: 1, warmupMs: 0, runs: 7 });
     expect(tf.memory().numTensors).toBe(before);
     expect(stats.runs).toBe(7);
     expect(stats.samples).toHaveLength(7);
@@ -51,9 +51,35 @@ describe('measureLatency', () => {
     dispose();
   });
 
+  test('warm-up lasts at least warmup runs and warmupMs, and stops once both are reached', async () => {
+    let starts: number[] = [];
+    const busy = (x: tf.Tensor): tf.Tensor => {
+      starts.push(performance.now());
+      const until = performance.now() + 2;
+      while (performance.now() < until) {
+        // busy-wait: a call that takes 2 ms
+      }
+      return tf.relu(x);
+    };
+    await measureLatency(busy, [2], { warmup: 0, warmupMs: 0, runs: 3 });
+    expect(starts).toHaveLength(3);
+    starts = [];
+    await measureLatency(busy, [2], { warmup: 4, warmupMs: 0, runs: 3 });
+    expect(starts).toHaveLength(7);
+    starts = [];
+    await measureLatency(busy, [2], { warmup: 1, warmupMs: 40, runs: 3 });
+    const warmups = starts.length - 3;
+    const first = starts[0] as number;
+    expect(warmups).toBeGreaterThanOrEqual(10);
+    // The first timed run starts after 40 ms of warm-up; the last warm-up run started before.
+    expect((starts[warmups] as number) - first).toBeGreaterThanOrEqual(40);
+    expect((starts[warmups - 1] as number) - first).toBeLessThan(40);
+  });
+
   test('the cpu clock times process CPU time', async () => {
     const stats = await measureLatency((x) => tf.matMul(x, x), [64, 64], {
       warmup: 1,
+      warmupMs: 0,
       runs: 5,
       clock: 'cpu',
     });
@@ -64,6 +90,7 @@ describe('measureLatency', () => {
   test.each<[string, Record<string, unknown>, number[], RegExp]>([
     ['runs 0', { runs: 0 }, [2], /measureLatency: runs must be an integer >= 1, got 0/],
     ['warmup -1', { warmup: -1 }, [2], /measureLatency: warmup must be an integer >= 0, got -1/],
+    ['warmupMs -1', { warmupMs: -1 }, [2], /measureLatency: warmupMs must be a number >= 0, got -1/],
     ['batchSize 1.5', { batchSize: 1.5 }, [2], /measureLatency: batchSize must be an integer >= 1, got 1.5/],
     ['unknown clock', { clock: 'gpu' }, [2], /measureLatency: clock must be "wall" or "cpu", got "gpu"/],
     [
@@ -127,7 +154,12 @@ describe('latency lookup table', () => {
     const module = createModel('resnet20', { shortcut: 'A' });
     const graph = NetworkGraph.fromModule(module, [16, 16, 3]);
     const before = tf.memory().numTensors;
-    const table = await buildLatencyTable(module, { inputShape: [16, 16, 3], warmup: 0, runs: 2 });
+    const table = await buildLatencyTable(module, {
+      inputShape: [16, 16, 3],
+      warmup: 0,
+      warmupMs: 0,
+      runs: 2,
+    });
     expect(tf.memory().numTensors).toBe(before);
     const keys = new Set(
       graph
@@ -154,6 +186,7 @@ describe('latency lookup table', () => {
     const extended = await buildLatencyTable(wider, {
       inputShape: [16, 16, 3],
       warmup: 0,
+      warmupMs: 0,
       runs: 2,
       cache: table,
     });
@@ -169,12 +202,30 @@ describe('latency lookup table', () => {
   test('built from a graph alone (equivalent ops) and from a tf.LayersModel', async () => {
     const model = residualConcatModel();
     const graph = NetworkGraph.fromLayersModel(model);
-    const fromGraph = await buildLatencyTable(graph, { warmup: 0, runs: 1 });
-    const fromModel = await buildLatencyTable(model, { warmup: 0, runs: 1 });
+    const fromGraph = await buildLatencyTable(graph, { warmup: 0, warmupMs: 0, runs: 1 });
+    const fromModel = await buildLatencyTable(model, { warmup: 0, warmupMs: 0, runs: 1 });
     expect(Object.keys(fromGraph.entries).sort()).toEqual(Object.keys(fromModel.entries).sort());
     expect(new Set(Object.values(fromGraph.entries).map((e) => e.measured))).toEqual(new Set(['tf']));
     expect(fromModel.entries[latencyKey(graph.layer('sep')) as string]?.measured).toBe('SeparableConv2D');
     expect(predictLatency(fromModel, graph).ms).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  test('on a synchronous backend every entry is called once per warm-up round and once per timed round', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, name: 'd' })] });
+    const layer = model.getLayer('d');
+    const apply = layer.apply.bind(layer);
+    let calls = 0;
+    layer.apply = (...args: Parameters<typeof layer.apply>) => {
+      calls += 1;
+      return apply(...args);
+    };
+    const table = await buildLatencyTable(model, { warmup: 3, warmupMs: 0, runs: 5 });
+    expect(calls).toBe(3 + 5);
+    expect(Object.keys(table.entries)).toEqual(['dense:in4:out2:bias']);
+    calls = 0;
+    await buildLatencyTable(model, { warmup: 1, warmupMs: 30, runs: 5 });
+    expect(calls).toBeGreaterThan(1 + 5);
     model.dispose();
   });
 
