@@ -37,8 +37,7 @@ for (const entry of entries) {
   if (moduleSymbol === undefined) continue;
   const pkg = relative(root, dirname(dirname(entry)));
   for (const exported of checker.getExportsOfModule(moduleSymbol)) {
-    const symbol =
-      exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
     const declarations = symbol.getDeclarations() ?? [];
     // Declarations in dependencies (re-exported TF.js types) are documented upstream.
     const own = declarations.filter((d) => !d.getSourceFile().fileName.includes('node_modules'));
