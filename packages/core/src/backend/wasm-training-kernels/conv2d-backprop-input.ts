@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { errorFactory } from '../../internal/errors.js';
 import { convAxes, type SubPixelAxis, subPixelAxis } from './conv-geometry.js';
-import { cropForValidConv, interleavePhases } from './sub-pixel.js';
+import { cropForValidConv, forEachSubPixelTap, interleavePhases } from './sub-pixel.js';
 import { asTensor, reframe } from './wasm-heap.js';
 
 const KERNEL = 'Conv2DBackpropInput';
@@ -27,25 +27,13 @@ function subPixelFilter(
   const phases = rows.phases * cols.phases;
   const outWidth = phases * inChannels;
   const values = new Float32Array(rows.taps * cols.taps * outChannels * outWidth);
-  for (let u = 0; u < rows.taps; u++) {
-    for (let v = 0; v < cols.taps; v++) {
-      for (let rh = 0; rh < rows.phases; rh++) {
-        const kh = rows.tapSource[rh]?.[u] ?? -1;
-        if (kh < 0) continue;
-        for (let rw = 0; rw < cols.phases; rw++) {
-          const kw = cols.tapSource[rw]?.[v] ?? -1;
-          if (kw < 0) continue;
-          const phase = rh * cols.phases + rw;
-          for (let ci = 0; ci < inChannels; ci++) {
-            const src = ((kh * filterWidth + kw) * inChannels + ci) * outChannels;
-            let dst = (u * cols.taps + v) * outChannels * outWidth + phase * inChannels + ci;
-            for (let co = 0; co < outChannels; co++, dst += outWidth)
-              values[dst] = filter[src + co] as number;
-          }
-        }
-      }
+  forEachSubPixelTap(rows, cols, (u, v, phase, kh, kw) => {
+    for (let ci = 0; ci < inChannels; ci++) {
+      const src = ((kh * filterWidth + kw) * inChannels + ci) * outChannels;
+      let dst = (u * cols.taps + v) * outChannels * outWidth + phase * inChannels + ci;
+      for (let co = 0; co < outChannels; co++, dst += outWidth) values[dst] = filter[src + co] as number;
     }
-  }
+  });
   return tf.tensor4d(values, [rows.taps, cols.taps, outChannels, outWidth]);
 }
 

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { errorFactory } from '../../internal/errors.js';
 import { convAxes, type SubPixelAxis, subPixelAxis } from './conv-geometry.js';
-import { cropForValidConv, interleavePhases } from './sub-pixel.js';
+import { cropForValidConv, forEachSubPixelTap, interleavePhases } from './sub-pixel.js';
 import { asTensor, reframe } from './wasm-heap.js';
 
 const KERNEL = 'DepthwiseConv2dNativeBackpropInput';
@@ -25,21 +25,11 @@ function subPixelDepthwiseFilter(
   const phases = rows.phases * cols.phases;
   const depth = channels * multiplier;
   const values = new Float32Array(rows.taps * cols.taps * depth * phases);
-  for (let u = 0; u < rows.taps; u++) {
-    for (let v = 0; v < cols.taps; v++) {
-      for (let rh = 0; rh < rows.phases; rh++) {
-        const kh = rows.tapSource[rh]?.[u] ?? -1;
-        if (kh < 0) continue;
-        for (let rw = 0; rw < cols.phases; rw++) {
-          const kw = cols.tapSource[rw]?.[v] ?? -1;
-          if (kw < 0) continue;
-          const src = (kh * filterWidth + kw) * depth;
-          const dst = (u * cols.taps + v) * depth * phases + rh * cols.phases + rw;
-          for (let k = 0; k < depth; k++) values[dst + k * phases] = filter[src + k] as number;
-        }
-      }
-    }
-  }
+  forEachSubPixelTap(rows, cols, (u, v, phase, kh, kw) => {
+    const src = (kh * filterWidth + kw) * depth;
+    const dst = (u * cols.taps + v) * depth * phases + phase;
+    for (let k = 0; k < depth; k++) values[dst + k * phases] = filter[src + k] as number;
+  });
   return tf.tensor4d(values, [rows.taps, cols.taps, depth, phases]);
 }
 

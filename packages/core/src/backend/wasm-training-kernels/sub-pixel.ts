@@ -5,6 +5,30 @@ import type { SubPixelAxis } from './conv-geometry.js';
 import { reframe } from './wasm-heap.js';
 
 /**
+ * Calls `visit` for every tap of the sub-pixel filter that reads a real kernel element: tap
+ * `(u, v)` of output phase `phase = rh * cols.phases + rw` takes kernel element `(kh, kw)`.
+ * Taps that fall between kernel elements (stride larger than the kernel) are skipped: they stay 0.
+ */
+export function forEachSubPixelTap(
+  rows: SubPixelAxis,
+  cols: SubPixelAxis,
+  visit: (u: number, v: number, phase: number, kh: number, kw: number) => void,
+): void {
+  for (let u = 0; u < rows.taps; u++) {
+    for (let v = 0; v < cols.taps; v++) {
+      for (let rh = 0; rh < rows.phases; rh++) {
+        const kh = rows.tapSource[rh]?.[u] ?? -1;
+        if (kh < 0) continue;
+        for (let rw = 0; rw < cols.phases; rw++) {
+          const kw = cols.tapSource[rw]?.[v] ?? -1;
+          if (kw >= 0) visit(u, v, rh * cols.phases + rw, kh, kw);
+        }
+      }
+    }
+  }
+}
+
+/**
  * `[N, Qh, Qw, sh*sw*C]` phases → `[N, Qh*sh, Qw*sw, C]`. Channel order `(rh, rw, c)` is
  * depth-to-space order, so only the row phase needs a transpose.
  */
