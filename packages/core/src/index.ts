@@ -90,7 +90,6 @@ export { BatchNorm, isRecalibratableNorm } from './nn/layers/batch-norm.js';
 export type { ConcatConfig } from './nn/layers/concat.js';
 export { Concat } from './nn/layers/concat.js';
 export type {
-  ChannelSelection,
   Conv2dConfig,
   Conv2dOptions,
   Conv2dWeights,
@@ -107,6 +106,8 @@ export type { GlobalAvgPoolConfig } from './nn/layers/global-avg-pool.js';
 export { GlobalAvgPool } from './nn/layers/global-avg-pool.js';
 export type { WeightInit } from './nn/layers/initializers.js';
 export type {
+  ChannelSelection,
+  ChannelSliceable,
   ChildMapper,
   Cloneable,
   Configurable,
@@ -118,6 +119,7 @@ export type {
 } from './nn/layers/layer-utils.js';
 export {
   cloneModule,
+  isChannelSliceable,
   isCloneable,
   isStructurallyCloneable,
   serializeModule,

@@ -121,7 +121,7 @@ function rebuild(
  * ranges after a concatenation). The original is untouched. Its outputs equal those of
  * {@link maskChannels} with the same selection.
  *
- * Modules are rebuilt with their layers' `withChannels` / `withInputs` / `withOutputs` and their
+ * Modules are rebuilt with their layers' `withChannels` ({@link ChannelSliceable}) and their
  * composition modules' `cloneWith`; a layer that cannot follow throws with its name and class.
  *
  * @example

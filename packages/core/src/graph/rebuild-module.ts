@@ -1,5 +1,10 @@
 import { AutomlError } from '../internal/errors.js';
-import { cloneModule, isStructurallyCloneable } from '../nn/layers/layer-utils.js';
+import {
+  type ChannelSliceable,
+  cloneModule,
+  isChannelSliceable,
+  isStructurallyCloneable,
+} from '../nn/layers/layer-utils.js';
 import { ZeroPadShortcut } from '../nn/layers/zero-pad-shortcut.js';
 import type { Module } from '../nn/module.js';
 import { type ChannelTransform, transformWeight } from './channel-ops.js';
@@ -8,21 +13,7 @@ import { isDepthwise } from './layer-math.js';
 import { keptInput, type PrunePlan } from './prune-plan.js';
 import type { LayerNode } from './types.js';
 
-/** A conv that can drop channels (`Conv2d.withChannels`). */
-interface ChannelSliceableConv {
-  withChannels(selection: { inputs?: readonly number[]; outputs?: readonly number[] }): Module;
-}
-
-/** A norm that can drop channels (`BatchNorm.withChannels`). */
-interface ChannelSliceableNorm {
-  withChannels(indices: readonly number[]): Module;
-}
-
-/** A dense layer that can drop inputs and outputs (`Dense.withInputs`, `Dense.withOutputs`). */
-interface UnitSliceableDense {
-  withInputs(indices: readonly number[]): Module & UnitSliceableDense;
-  withOutputs(indices: readonly number[]): Module;
-}
+const NOT_SLICEABLE = 'has no withChannels({ inputs, outputs }) to prune with (see ChannelSliceable)';
 
 /** A module whose copy can be changed in place (`clone()`). */
 interface Clonable {
@@ -80,34 +71,22 @@ function replacementFor(
       if (transform === 'mask') {
         return depthwise || !inPartial ? undefined : (m) => maskedCopy(source, node, m, 2, input);
       }
-      if (!hasMethods(module, 'withChannels'))
-        throw unsupported('has no withChannels({ inputs, outputs }) to prune with');
+      if (!isChannelSliceable(module)) throw unsupported(NOT_SLICEABLE);
       const selection = depthwise
         ? { inputs: input }
         : { ...(inPartial ? { inputs: input } : {}), ...(outPartial ? { outputs: own } : {}) };
-      return (m) => (m as Module & ChannelSliceableConv).withChannels(selection);
+      return (m) => (m as Module & ChannelSliceable).withChannels(selection);
     }
     case 'dense': {
       if (transform === 'mask') return inPartial ? (m) => maskedCopy(source, node, m, 0, input) : undefined;
-      if (!hasMethods(module, 'withInputs', 'withOutputs'))
-        throw unsupported('has no withInputs/withOutputs to prune with');
-      return (m) => {
-        const dense = m as Module & UnitSliceableDense;
-        if (!outPartial) return dense.withInputs(input);
-        if (!inPartial) return dense.withOutputs(own);
-        const narrowed = dense.withInputs(input);
-        try {
-          return narrowed.withOutputs(own);
-        } finally {
-          narrowed.dispose();
-        }
-      };
+      if (!isChannelSliceable(module)) throw unsupported(NOT_SLICEABLE);
+      const selection = { ...(inPartial ? { inputs: input } : {}), ...(outPartial ? { outputs: own } : {}) };
+      return (m) => (m as Module & ChannelSliceable).withChannels(selection);
     }
     case 'batchNorm':
       if (transform === 'mask') return undefined;
-      if (!hasMethods(module, 'withChannels'))
-        throw unsupported('has no withChannels(indices) to prune with');
-      return (m) => (m as Module & ChannelSliceableNorm).withChannels(own);
+      if (!isChannelSliceable(module)) throw unsupported(NOT_SLICEABLE);
+      return (m) => (m as Module & ChannelSliceable).withChannels({ outputs: own });
     case 'pad': {
       if (transform === 'mask') return undefined;
       if (module.className !== 'ZeroPadShortcut')

@@ -129,7 +129,7 @@ describe('BatchNorm.withChannels', () => {
     const warm = randomInput([8, 4], 2);
     bn.apply(warm, { training: true }).dispose();
     tf.tidy(() => bn.variable('gamma').assign(tf.tensor1d([1, 2, 3, 4])));
-    const pruned = bn.withChannels([1, 3]);
+    const pruned = bn.withChannels({ outputs: [1, 3] });
     expect(pruned.channels).toBe(2);
     expect(pruned.momentum).toBe(0.5);
     expect(pruned.batchesTracked).toBe(1);
@@ -137,19 +137,44 @@ describe('BatchNorm.withChannels', () => {
     const expected = tf.tidy(() => gather(bn.apply(x), [1, 3], 3));
     const actual = tf.tidy(() => pruned.apply(gather(x, [1, 3], 3)));
     expectTensorsClose(actual, expected, 1e-5);
+    // Inputs and outputs are the same channels of a batch norm.
+    const byInputs = bn.withChannels({ inputs: [1, 3] });
+    const both = bn.withChannels({ inputs: [1, 3], outputs: [1, 3] });
+    for (const other of [byInputs, both]) {
+      const y = tf.tidy(() => other.apply(gather(x, [1, 3], 3)));
+      expectTensorsClose(y, expected, 1e-5);
+      y.dispose();
+      other.dispose();
+    }
+    expect(() => bn.withChannels({ inputs: [1], outputs: [3] })).toThrow(
+      /^@automl-ts\/core\/BatchNorm\.withChannels: inputs \[1\] and outputs \[3\] differ; a batch norm keeps the same channels on both sides/,
+    );
+    expect(() => bn.withChannels({ outputs: [4] })).toThrow(
+      /outputs\[0\] = 4 is not a channel index in \[0, 4\)/,
+    );
+    const all = bn.withChannels({});
+    expect(all.channels).toBe(4);
+    all.dispose();
     tf.dispose([warm, x, expected, actual]);
     bn.dispose();
     pruned.dispose();
   });
 });
 
-describe('Dense.withInputs / withOutputs', () => {
-  test('slice the kernel rows and columns', () => {
+describe('Dense.withChannels', () => {
+  test('slices the kernel rows (inputs) and columns (outputs), alone or together', () => {
     const dense = new Dense({ inUnits: 5, outUnits: 4, seed: 1 });
     tf.tidy(() => dense.variable('bias').assign(tf.tensor1d([1, 2, 3, 4])));
     const x = randomInput([3, 5]);
-    const byOutputs = dense.withOutputs([0, 3]);
-    const byInputs = dense.withInputs([1, 2, 4]);
+    const byOutputs = dense.withChannels({ outputs: [0, 3] });
+    const byInputs = dense.withChannels({ inputs: [1, 2, 4] });
+    const byBoth = dense.withChannels({ inputs: [1, 2, 4], outputs: [0, 3] });
+    expect([byBoth.inUnits, byBoth.outUnits]).toEqual([3, 2]);
+    expectTensorsClose(
+      byBoth.apply(tf.tidy(() => gather(x, [1, 2, 4], 1))),
+      tf.tidy(() => gather(dense.apply(keepOnly(x, [1, 2, 4])), [0, 3], 1)),
+      1e-5,
+    );
     expectTensorsClose(
       byOutputs.apply(x),
       tf.tidy(() => gather(dense.apply(x), [0, 3], 1)),
@@ -160,11 +185,15 @@ describe('Dense.withInputs / withOutputs', () => {
       tf.tidy(() => dense.apply(keepOnly(x, [1, 2, 4]))),
       1e-5,
     );
-    expect(() => dense.withInputs([5])).toThrow(/indices\[0\] = 5 is not a channel index in \[0, 5\)/);
+    expect(() => dense.withChannels({ inputs: [5] })).toThrow(
+      /^@automl-ts\/core\/Dense\.withChannels: inputs\[0\] = 5 is not a channel index in \[0, 5\)/,
+    );
+    expect(() => dense.withChannels({ outputs: [2, 1] })).toThrow(/Dense\.withChannels: outputs/);
     tf.dispose(x);
     dense.dispose();
     byOutputs.dispose();
     byInputs.dispose();
+    byBoth.dispose();
   });
 });
 
@@ -176,10 +205,12 @@ test('surgery and clone do not leak tensors', () => {
   for (let i = 0; i < 3; i++) {
     conv.withChannels({ inputs: [0, 2], outputs: [1, 3] }).dispose();
     conv.clone().dispose();
-    bn.withChannels([0, 1]).dispose();
+    bn.withChannels({ outputs: [0, 1] }).dispose();
     bn.clone().dispose();
-    dense.withInputs([1, 2]).dispose();
-    dense.withOutputs([1]).dispose();
+    dense.withChannels({ inputs: [1, 2] }).dispose();
+    dense.withChannels({ outputs: [1] }).dispose();
+    dense.withChannels({ inputs: [0, 3], outputs: [0] }).dispose();
+    dense.withChannels({}).dispose();
   }
   expect(tf.memory().numTensors).toBe(before);
   conv.dispose();

@@ -4,6 +4,8 @@ import { AutomlError, describeValue } from '../../internal/errors.js';
 import type { ApplyContext } from '../module.js';
 import { Module } from '../module.js';
 import {
+  arraysEqual,
+  type ChannelSelection,
   checkIndices,
   checkInput,
   checkInt,
@@ -177,11 +179,27 @@ export class BatchNorm extends Module implements RecalibratableNorm {
     return this.#rebuild((name) => tf.clone(this.variable(name)));
   }
 
-  /** A new layer keeping only the given channels (strictly ascending), statistics included. */
-  withChannels(indices: readonly number[]): BatchNorm {
+  /**
+   * A new layer keeping only the given channels (strictly ascending), statistics included. A
+   * batch norm's inputs are its outputs: give either, or both if they are equal.
+   */
+  withChannels(selection: ChannelSelection): BatchNorm {
     const source = `${SOURCE}.withChannels${this.path === '' ? '' : ` (${this.path})`}`;
-    const kept = checkIndices(source, 'indices', indices, this.channels);
-    return this.#rebuild((name) => gatherAxis(this.variable(name), kept, 0));
+    const { inputs, outputs } = selection ?? {};
+    if (inputs !== undefined && outputs !== undefined && !arraysEqual(inputs, outputs)) {
+      throw new AutomlError(
+        source,
+        `inputs ${describeValue(inputs)} and outputs ${describeValue(outputs)} differ; a batch norm keeps the same channels on both sides`,
+      );
+    }
+    const chosen = outputs ?? inputs;
+    const kept =
+      chosen === undefined
+        ? undefined
+        : checkIndices(source, outputs === undefined ? 'inputs' : 'outputs', chosen, this.channels);
+    return this.#rebuild((name) =>
+      kept === undefined ? tf.clone(this.variable(name)) : gatherAxis(this.variable(name), kept, 0),
+    );
   }
 
   #rebuild(take: (name: keyof BatchNormWeights) => tf.Tensor): BatchNorm {

@@ -6,6 +6,8 @@ import { Module } from '../module.js';
 import type { WeightInit } from './initializers.js';
 import { initWeight } from './initializers.js';
 import {
+  arraysEqual,
+  type ChannelSelection,
   checkIndices,
   checkInput,
   checkInt,
@@ -57,12 +59,6 @@ export interface Conv2dWeights {
   kernel: tf.Tensor;
   /** Shape `[outChannels]`; zeros when omitted. */
   bias?: tf.Tensor;
-}
-
-/** Channels to keep in {@link Conv2d.withChannels}: strictly ascending indices. */
-export interface ChannelSelection {
-  inputs?: readonly number[];
-  outputs?: readonly number[];
 }
 
 /** The JSON form of a {@link Conv2d} (see {@link Conv2d.getConfig}). */
@@ -395,8 +391,4 @@ function splitByGroup(
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-function arraysEqual(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }

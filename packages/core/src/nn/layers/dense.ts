@@ -6,6 +6,7 @@ import { Module } from '../module.js';
 import type { WeightInit } from './initializers.js';
 import { initWeight } from './initializers.js';
 import {
+  type ChannelSelection,
   checkIndices,
   checkInput,
   checkInt,
@@ -110,25 +111,32 @@ export class Dense extends Module {
   }
 
   /**
-   * A new layer reading only the given input units (strictly ascending), for pruning the layer
-   * before it. After a `Flatten` of NHWC `[h, w, c]` features, unit `(i·w + j)·c + k` is channel `k`
-   * at `(i, j)`.
+   * A new layer keeping only some input and/or output units (strictly ascending; omitted means
+   * all), for channel pruning: `inputs` follow the pruning of the layer before it, `outputs` prune
+   * this one. After a `Flatten` of NHWC `[h, w, c]` features, input unit `(i·w + j)·c + k` is
+   * channel `k` at `(i, j)`.
    */
-  withInputs(indices: readonly number[]): Dense {
-    const kept = checkIndices(this.#source('withInputs'), 'indices', indices, this.inUnits);
-    return this.#rebuild(
-      gatherAxis(this.variable('kernel'), kept, 0),
-      this.useBias ? copyVariable(this, 'bias') : undefined,
-    );
-  }
-
-  /** A new layer producing only the given output units (strictly ascending). */
-  withOutputs(indices: readonly number[]): Dense {
-    const kept = checkIndices(this.#source('withOutputs'), 'indices', indices, this.outUnits);
-    return this.#rebuild(
-      gatherAxis(this.variable('kernel'), kept, 1),
-      this.useBias ? gatherAxis(this.variable('bias'), kept, 0) : undefined,
-    );
+  withChannels(selection: ChannelSelection): Dense {
+    const source = this.#source('withChannels');
+    const inputs =
+      selection?.inputs === undefined
+        ? undefined
+        : checkIndices(source, 'inputs', selection.inputs, this.inUnits);
+    const outputs =
+      selection?.outputs === undefined
+        ? undefined
+        : checkIndices(source, 'outputs', selection.outputs, this.outUnits);
+    const kernel = tf.tidy(() => {
+      const rows =
+        inputs === undefined ? this.variable('kernel') : gatherAxis(this.variable('kernel'), inputs, 0);
+      return outputs === undefined ? tf.clone(rows) : gatherAxis(rows, outputs, 1);
+    });
+    const bias = !this.useBias
+      ? undefined
+      : outputs === undefined
+        ? copyVariable(this, 'bias')
+        : gatherAxis(this.variable('bias'), outputs, 0);
+    return this.#rebuild(kernel, bias);
   }
 
   #rebuild(kernel: tf.Tensor, bias: tf.Tensor | undefined): Dense {

@@ -36,6 +36,28 @@ export type NamedModules = ReadonlyArray<readonly [string, Module]> | Readonly<R
  */
 export type ChildMapper = (child: Module, path: string) => Module | undefined;
 
+/**
+ * Channels to keep in channel surgery (`withChannels` of {@link Conv2d}, {@link Dense},
+ * {@link BatchNorm}): strictly ascending indices; omitted means all.
+ */
+export interface ChannelSelection {
+  inputs?: readonly number[];
+  outputs?: readonly number[];
+}
+
+/**
+ * A module that can drop input and/or output channels for real, returning a new, smaller module
+ * (the original is untouched). `prune` uses it; implement it on a custom layer to make it prunable.
+ */
+export interface ChannelSliceable {
+  withChannels(selection: ChannelSelection): Module;
+}
+
+/** Whether `module` implements {@link ChannelSliceable}. */
+export function isChannelSliceable(module: Module): module is Module & ChannelSliceable {
+  return typeof (module as Partial<ChannelSliceable>).withChannels === 'function';
+}
+
 /** A module that can deep-copy itself: every built-in layer and composition module. */
 export interface Cloneable {
   clone(): Module;
@@ -205,6 +227,11 @@ export function seedFrom(seed: number | string | Rng | undefined): number | unde
 }
 
 /** `tf.gather` along `axis` with plain indices (an int32 tensor is created and freed). */
+/** Whether two index lists are equal element by element. */
+export function arraysEqual(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 export function gatherAxis(x: tf.Tensor, indices: readonly number[], axis: number): tf.Tensor {
   return tf.tidy(() => tf.gather(x, tf.tensor1d(indices as number[], 'int32'), axis));
 }
