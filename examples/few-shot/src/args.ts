@@ -8,6 +8,8 @@ export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'anil' | 'metasgd' | 'pr
 export interface FewShotArgs {
   readonly algorithm: Algorithm;
   readonly ways: number;
+  /** Classes per meta-training task (ProtoNets only; Snell et al. train Omniglot 60-way). */
+  readonly trainWays: number;
   readonly shots: number;
   readonly queries: number;
   readonly metaIterations: number;
@@ -70,6 +72,7 @@ adapts to your own task instead.
 Options
   --algorithm <name>        ${listMetaLearners().join(' | ')} (default maml)
   --ways <N>                classes per task (default 5)
+  --train-ways <N>          classes per meta-training task, protonet only (default --ways; the paper: 60)
   --shots <K>               support examples per class (default 1)
   --queries <Q>             query examples per class (default 15)
   --meta-iterations <n>     outer steps (default 1000)
@@ -123,6 +126,7 @@ export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefin
     options: {
       algorithm: { type: 'string' },
       ways: { type: 'string' },
+      'train-ways': { type: 'string' },
       shots: { type: 'string' },
       queries: { type: 'string' },
       'meta-iterations': { type: 'string' },
@@ -162,9 +166,18 @@ export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefin
     throw new Error(`--backend must be auto, wasm, cpu or tensorflow, got "${backend}"`);
   }
   const metaIterations = integer('meta-iterations', values['meta-iterations'], 1000, 0);
+  const ways = integer('ways', values.ways, 5, 2);
+  const trainWays = integer('train-ways', values['train-ways'], ways, 2);
+  // A MAML-family head has one output per class: its tasks must all have the same N.
+  if (trainWays !== ways && algorithm !== 'protonet') {
+    throw new Error(
+      `--train-ways ${trainWays} differs from --ways ${ways}: only protonet (no classifier head) can train on other task sizes`,
+    );
+  }
   return {
     algorithm,
-    ways: integer('ways', values.ways, 5, 2),
+    ways,
+    trainWays,
     shots: integer('shots', values.shots, 1, 1),
     queries: integer('queries', values.queries, 15, 1),
     metaIterations,

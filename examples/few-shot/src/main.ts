@@ -28,7 +28,8 @@ const EXAMPLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const IMAGE_SIZE = 28;
 
 function runName(args: FewShotArgs, dataset: string): string {
-  return `${args.algorithm}-${args.ways}w${args.shots}s-${dataset}`;
+  const training = args.trainWays === args.ways ? '' : `-train${args.trainWays}w`;
+  return `${args.algorithm}-${args.ways}w${args.shots}s${training}-${dataset}`;
 }
 
 function buildLearner(args: FewShotArgs): MetaLearner {
@@ -55,8 +56,10 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
   const optimizer = learner.createOptimizer();
   if (args.outerLr !== undefined) optimizer.learningRate = args.outerLr;
   const baseLr = optimizer.learningRate;
-  const episodes = (set: typeof data.train, queries: number) => (rng: ReturnType<typeof createRng>) =>
-    createEpisodeSampler(set, { ways: args.ways, shots: args.shots, queries, seed: rng });
+  const episodes =
+    (set: typeof data.train, queries: number, ways = args.ways) =>
+    (rng: ReturnType<typeof createRng>) =>
+      createEpisodeSampler(set, { ways, shots: args.shots, queries, seed: rng });
   if (!args.resume && (await hasMetaCheckpoint(checkpoint))) {
     throw new Error(
       `"${checkpoint}" already holds a checkpoint: pass --resume to continue it, or another --checkpoint`,
@@ -65,13 +68,13 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
   console.log(`${run}: ${data.description}`);
   console.log(
     `conv4-${args.channels}, ${learner.module.countParameters().toLocaleString('en')} parameters; ` +
-      `${args.metaIterations} meta-iterations × ${args.metaBatch} tasks, ` +
+      `${args.metaIterations} meta-iterations × ${args.metaBatch} ${args.trainWays}-way tasks, ` +
       `${args.algorithm === 'protonet' ? 'no inner loop' : `inner steps ${args.innerSteps} (α ${args.innerLr})`}, ` +
       `outer ${optimizer.className} ${baseLr}${args.algorithm === 'reptile' ? ' annealed linearly to 0' : ''}; checkpoint ${checkpoint}`,
   );
   const started = performance.now();
   let resumedAt = 0;
-  const result = await metaTrain(learner, episodes(data.train, args.queries), {
+  const result = await metaTrain(learner, episodes(data.train, args.queries, args.trainWays), {
     iterations: args.metaIterations,
     metaBatchSize: args.metaBatch,
     optimizer,
@@ -134,6 +137,7 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
     queries: args.queries,
     backend,
     config: {
+      trainWays: args.trainWays,
       metaBatch: args.metaBatch,
       innerSteps: args.innerSteps,
       evalSteps: args.evalSteps,

@@ -32,6 +32,17 @@ describe('command line', () => {
     expect(parseCommandLine(['--help'])).toBeUndefined();
   });
 
+  test('--train-ways: protonet trains on larger tasks than it is evaluated on; defaults to --ways', () => {
+    expect(parseCommandLine(['--ways', '20'])).toMatchObject({ ways: 20, trainWays: 20 });
+    expect(parseCommandLine(['--algorithm', 'protonet', '--train-ways', '60'])).toMatchObject({
+      ways: 5,
+      trainWays: 60,
+    });
+    expect(() => parseCommandLine(['--algorithm', 'maml', '--train-ways', '20'])).toThrow(
+      /--train-ways 20 differs from --ways 5: only protonet \(no classifier head\) can train on other task sizes/,
+    );
+  });
+
   test.each([
     [
       ['--algorithm', 'snail'],
