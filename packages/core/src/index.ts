@@ -159,24 +159,36 @@ export type {
 } from './graph/types.js';
 
 // ── models ─────────────────────────────────────────────────────────────────
+export type { BlockEntry, BlockOptionsByName } from './models/block-registry.js';
+export {
+  blocks,
+  createBlock,
+  listBlocks,
+  registerBlock,
+  unregisterBlock,
+} from './models/block-registry.js';
 export type { ConvBnActOptions } from './models/conv-bn-act.js';
 export { convBnAct } from './models/conv-bn-act.js';
 export type { Conv4Options } from './models/conv4.js';
 export { CONV4_DEFAULTS, createConv4 } from './models/conv4.js';
+export type { DepthwiseSeparableOptions } from './models/depthwise-separable.js';
+export type { InvertedResidualOptions } from './models/inverted-residual.js';
 export type { MobileNetV1Options } from './models/mobilenet-v1.js';
 export { createMobileNetV1, MOBILENET_V1_DEFAULTS } from './models/mobilenet-v1.js';
 export type { MobileNetV2Options } from './models/mobilenet-v2.js';
 export { createMobileNetV2, MOBILENET_V2_DEFAULTS } from './models/mobilenet-v2.js';
 export type { BaseModelOptions } from './models/model-options.js';
 export { makeDivisible } from './models/model-options.js';
-export type { ModelDefinition } from './models/model-registry.js';
+export type { ModelDefinition, ModelOptionsByName } from './models/model-registry.js';
 export {
   createModel,
   getModelDefinition,
   listModels,
+  modelBuilders,
   registerModel,
   unregisterModel,
 } from './models/model-registry.js';
+export type { ResNetBasicBlockOptions } from './models/resnet-basic-block.js';
 export type { ResNetCifarOptions } from './models/resnet-cifar.js';
 export { createResNetCifar, RESNET_CIFAR_DEFAULTS } from './models/resnet-cifar.js';
 export type { VggSmallOptions } from './models/vgg-small.js';
@@ -199,6 +211,7 @@ export {
   createCandidateOp,
   listCandidateOps,
   registerCandidateOp,
+  unregisterCandidateOp,
 } from './supernet/candidate-ops.js';
 export type { DynamicBatchNormOptions } from './supernet/dynamic-batch-norm.js';
 export { DynamicBatchNorm } from './supernet/dynamic-batch-norm.js';
@@ -220,6 +233,14 @@ export type { LayerChoiceFromOpsOptions, LayerChoiceOptions } from './supernet/l
 export { LayerChoice } from './supernet/layer-choice.js';
 export type { ChannelReorderable } from './supernet/reorder-channels.js';
 export { isChannelReorderable, reorderChannels } from './supernet/reorder-channels.js';
+export type { SearchSpaceEntry, SearchSpaceOptionsByName } from './supernet/search-space-registry.js';
+export {
+  createSearchSpace,
+  listSearchSpaces,
+  registerSearchSpace,
+  searchSpaces,
+  unregisterSearchSpace,
+} from './supernet/search-space-registry.js';
 export type { SizeRule } from './supernet/size-rule.js';
 export type { SupernetOptions } from './supernet/supernet.js';
 export { Supernet } from './supernet/supernet.js';
@@ -229,6 +250,7 @@ export {
   listSupernets,
   registerSupernet,
   supernetBuilders,
+  unregisterSupernet,
 } from './supernet/supernet-registry.js';
 export type { ZeroConfig } from './nn/layers/zero.js';
 export { Zero } from './nn/layers/zero.js';

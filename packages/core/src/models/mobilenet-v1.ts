@@ -6,6 +6,7 @@ import { Sequential } from '../nn/layers/sequential.js';
 import type { Module } from '../nn/module.js';
 import { createRng } from '../random/rng.js';
 import { convBnAct } from './conv-bn-act.js';
+import { depthwiseSeparable } from './depthwise-separable.js';
 import { type BaseModelOptions, checkBaseOptions } from './model-options.js';
 
 /** Options of {@link createMobileNetV1}. */
@@ -77,22 +78,7 @@ export function createMobileNetV1(options: Partial<MobileNetV1Options> = {}): Se
   ];
   BLOCKS.forEach(([strides, width], b) => {
     const outChannels = scale(width);
-    const block = new Sequential([
-      [
-        'depthwise',
-        convBnAct({
-          inChannels: channels,
-          outChannels: channels,
-          kernelSize: 3,
-          strides,
-          groups: channels,
-          activation: 'relu',
-          rng,
-        }),
-      ],
-      ['pointwise', convBnAct({ inChannels: channels, outChannels, kernelSize: 1, activation: 'relu', rng })],
-    ]);
-    layers.push([`block${b}`, block]);
+    layers.push([`block${b}`, depthwiseSeparable({ inChannels: channels, outChannels, strides, seed: rng })]);
     channels = outChannels;
   });
   layers.push(['pool', new GlobalAvgPool()]);

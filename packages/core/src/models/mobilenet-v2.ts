@@ -2,11 +2,11 @@
 import { AutomlError, describeValue } from '../internal/errors.js';
 import { Dense } from '../nn/layers/dense.js';
 import { GlobalAvgPool } from '../nn/layers/global-avg-pool.js';
-import { Residual } from '../nn/layers/residual.js';
 import { Sequential } from '../nn/layers/sequential.js';
 import type { Module } from '../nn/module.js';
-import { createRng, type Rng } from '../random/rng.js';
+import { createRng } from '../random/rng.js';
 import { convBnAct } from './conv-bn-act.js';
+import { invertedResidual } from './inverted-residual.js';
 import { type BaseModelOptions, checkBaseOptions, makeDivisible } from './model-options.js';
 
 /** Options of {@link createMobileNetV2}. */
@@ -77,7 +77,10 @@ export function createMobileNetV2(options: Partial<MobileNetV2Options> = {}): Se
     const blocks: Array<[string, Module]> = [];
     for (let b = 0; b < repeats; b++) {
       const strides = b === 0 ? firstStride : 1;
-      blocks.push([`block${b}`, invertedResidual(channels, outChannels, strides, expansion, rng)]);
+      blocks.push([
+        `block${b}`,
+        invertedResidual({ inChannels: channels, outChannels, strides, expandRatio: expansion, seed: rng }),
+      ]);
       channels = outChannels;
     }
     layers.push([`stage${stage + 1}`, new Sequential(blocks)]);
@@ -90,38 +93,4 @@ export function createMobileNetV2(options: Partial<MobileNetV2Options> = {}): Se
   layers.push(['pool', new GlobalAvgPool()]);
   layers.push(['fc', new Dense({ inUnits: lastChannels, outUnits: o.numClasses, seed: rng })]);
   return new Sequential(layers);
-}
-
-function invertedResidual(
-  inChannels: number,
-  outChannels: number,
-  strides: number,
-  expansion: number,
-  rng: Rng,
-): Module {
-  const hidden = Math.round(inChannels * expansion);
-  const body: Array<[string, Module]> = [];
-  if (expansion !== 1) {
-    body.push([
-      'expand',
-      convBnAct({ inChannels, outChannels: hidden, kernelSize: 1, activation: 'relu6', rng }),
-    ]);
-  }
-  body.push([
-    'depthwise',
-    convBnAct({
-      inChannels: hidden,
-      outChannels: hidden,
-      kernelSize: 3,
-      strides,
-      groups: hidden,
-      activation: 'relu6',
-      rng,
-    }),
-  ]);
-  body.push([
-    'project',
-    convBnAct({ inChannels: hidden, outChannels, kernelSize: 1, activation: null, rng }),
-  ]);
-  return strides === 1 && inChannels === outChannels ? new Residual({ body }) : new Sequential(body);
 }

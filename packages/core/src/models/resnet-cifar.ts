@@ -1,17 +1,13 @@
 // He et al., "Deep Residual Learning for Image Recognition", CVPR 2016, §4.2 (CIFAR-10 ResNets: 6n + 2 layers, 16/32/64 channels, shortcut options A and B).
 import { AutomlError, describeValue } from '../internal/errors.js';
-import { Activation } from '../nn/layers/activation.js';
-import { BatchNorm } from '../nn/layers/batch-norm.js';
-import { Conv2d } from '../nn/layers/conv2d.js';
 import { Dense } from '../nn/layers/dense.js';
 import { GlobalAvgPool } from '../nn/layers/global-avg-pool.js';
-import { Residual } from '../nn/layers/residual.js';
 import { Sequential } from '../nn/layers/sequential.js';
-import { ZeroPadShortcut } from '../nn/layers/zero-pad-shortcut.js';
 import type { Module } from '../nn/module.js';
-import { createRng, type Rng } from '../random/rng.js';
+import { createRng } from '../random/rng.js';
 import { convBnAct } from './conv-bn-act.js';
 import { type BaseModelOptions, checkBaseOptions } from './model-options.js';
+import { resnetBasicBlock } from './resnet-basic-block.js';
 
 /** Options of {@link createResNetCifar}. */
 export interface ResNetCifarOptions extends BaseModelOptions {
@@ -82,7 +78,10 @@ export function createResNetCifar(options: Partial<ResNetCifarOptions> = {}): Se
     const blocks: Array<[string, Module]> = [];
     for (let b = 0; b < blocksPerStage; b++) {
       const strides = stage > 0 && b === 0 ? 2 : 1;
-      blocks.push([`block${b}`, basicBlock(channels, outChannels, strides, o.shortcut, rng)]);
+      blocks.push([
+        `block${b}`,
+        resnetBasicBlock({ inChannels: channels, outChannels, strides, shortcut: o.shortcut, seed: rng }),
+      ]);
       channels = outChannels;
     }
     layers.push([`stage${stage + 1}`, new Sequential(blocks)]);
@@ -90,29 +89,4 @@ export function createResNetCifar(options: Partial<ResNetCifarOptions> = {}): Se
   layers.push(['pool', new GlobalAvgPool()]);
   layers.push(['fc', new Dense({ inUnits: channels, outUnits: o.numClasses, seed: rng })]);
   return new Sequential(layers);
-}
-
-function basicBlock(
-  inChannels: number,
-  outChannels: number,
-  strides: number,
-  kind: 'A' | 'B',
-  rng: Rng,
-): Residual {
-  const conv = (inC: number, s: number) =>
-    new Conv2d({ inChannels: inC, outChannels, kernelSize: 3, strides: s, useBias: false, seed: rng });
-  const body: Array<[string, Module]> = [
-    ['conv1', conv(inChannels, strides)],
-    ['bn1', new BatchNorm({ channels: outChannels })],
-    ['relu1', new Activation('relu')],
-    ['conv2', conv(outChannels, 1)],
-    ['bn2', new BatchNorm({ channels: outChannels })],
-  ];
-  if (strides === 1 && inChannels === outChannels) return new Residual({ body, postActivation: 'relu' });
-  const extra = outChannels - inChannels;
-  const shortcut =
-    kind === 'A'
-      ? new ZeroPadShortcut({ strides, padBefore: Math.floor(extra / 2), padAfter: Math.ceil(extra / 2) })
-      : convBnAct({ inChannels, outChannels, kernelSize: 1, strides, activation: null, rng });
-  return new Residual({ body, shortcut, postActivation: 'relu' });
 }

@@ -219,3 +219,8 @@ export function createCandidateOp(name: string, spec: CandidateOpSpec): Module {
 export function listCandidateOps(filter?: RegistryFilter<CandidateOpEntry>): string[] {
   return candidateOps.list(filter);
 }
+
+/** Removes a registered candidate op (for tests and plugins that re-register); returns whether it existed. */
+export function unregisterCandidateOp(name: string): boolean {
+  return candidateOps.unregister(name);
+}

@@ -9,7 +9,7 @@ import { type ApplyContext, Module } from '../nn/module.js';
 import type { Rng } from '../random/rng.js';
 import { toRng } from '../random/rng.js';
 import { type CategoricalChoice, type Choice, categorical } from '../search-space/choices.js';
-import { createCandidateOp } from './candidate-ops.js';
+import { candidateOps, createCandidateOp } from './candidate-ops.js';
 import type { DeclaresChoices, ExtractionContext, SubnetExtractable } from './extraction.js';
 
 /** Options of {@link LayerChoice}. */
@@ -66,6 +66,8 @@ export class LayerChoice extends Module implements SubnetExtractable, DeclaresCh
 
   /** Builds the candidates from the candidate-op registry, all with the same widths and stride. */
   static fromOps(options: LayerChoiceFromOpsOptions): LayerChoice {
+    // An unknown name throws before any candidate allocates weights that nothing would dispose.
+    for (const op of options.ops) candidateOps.get(op);
     const rng = toRng(options.seed ?? 0);
     const spec = {
       inChannels: options.inChannels,

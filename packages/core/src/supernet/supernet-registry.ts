@@ -20,7 +20,8 @@ export interface SupernetOptionsByName {
   'conv4-cells': Conv4CellsOptions;
 }
 
-const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderEntry]> = [
+/** The built-in supernet builders; also the source of the built-in search spaces. */
+export const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderEntry]> = [
   [
     'ofa-mobilenetv2',
     {
@@ -64,7 +65,8 @@ export const supernetBuilders = /* @__PURE__ */ new Registry<SupernetBuilderEntr
 /**
  * Builds a registered supernet with some defaults overridden: `ofa-mobilenetv2`,
  * `resnet20-slim`, `resnet56-slim`, `conv4-cells`, and any you register. An unknown name throws
- * listing the registered ones; an unknown option throws listing the builder's options.
+ * listing the registered ones; an unknown option throws listing the builder's options. The
+ * built-in names take typed overrides ({@link SupernetOptionsByName}); other names take any object.
  *
  * @example
  * const net = createSupernet('resnet20-slim', { numClasses: 100 });
@@ -74,7 +76,10 @@ export function createSupernet<N extends keyof SupernetOptionsByName>(
   name: N,
   overrides?: SupernetOptionsByName[N],
 ): Supernet;
-export function createSupernet(name: string, overrides?: object): Supernet;
+export function createSupernet<N extends string>(
+  name: N extends keyof SupernetOptionsByName ? never : N,
+  overrides?: object,
+): Supernet;
 export function createSupernet(name: string, overrides?: object): Supernet {
   return supernetBuilders.get(name).create(overrides);
 }
@@ -93,4 +98,9 @@ export function registerSupernet(name: string, entry: SupernetBuilderEntry): voi
     );
   }
   supernetBuilders.register(name, entry);
+}
+
+/** Removes a registered supernet builder (for tests and plugins that re-register); returns whether it existed. */
+export function unregisterSupernet(name: string): boolean {
+  return supernetBuilders.unregister(name);
 }

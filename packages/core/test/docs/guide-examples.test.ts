@@ -20,8 +20,11 @@ import {
   cloneModule,
   convBnAct,
   cosineSchedule,
+  createBlock,
   createModel,
   createRng,
+  createSearchSpace,
+  createSupernet,
   crossEntropy,
   Dense,
   defineSearchSpace,
@@ -36,7 +39,9 @@ import {
   initBackend,
   intRange,
   type LossFunction,
+  listBlocks,
   listModels,
+  listSearchSpaces,
   Module,
   maskChannels,
   measureLatency,
@@ -52,6 +57,7 @@ import {
   Residual,
   realRange,
   recalibrateBatchNorm,
+  registerBlock,
   registerModel,
   restoreRng,
   Sequential,
@@ -327,6 +333,7 @@ describe('model builders and registries', () => {
       expect(() => createModel('resnet18')).toThrow(
         '@automl-ts/core/createModel: unknown model "resnet18"; registered: conv4, linear, mobilenetv1, mobilenetv2, resnet20, resnet56, vgg-small',
       );
+      // @ts-expect-error: the built-in names have typed options; the check also runs for untyped callers
       expect(() => createModel('resnet20', { depth: 56 })).toThrow(
         '@automl-ts/core/createModel: model "resnet20" has no option "depth"; options: shortcut, width, numClasses, inputSize, inChannels, seed',
       );
@@ -358,6 +365,37 @@ describe('model builders and registries', () => {
     const model = createModel(name);
     expect(model.countParameters()).toBe(parameters);
     model.dispose();
+  });
+
+  test('createBlock and createSearchSpace', () => {
+    // #region guide
+    listBlocks('*basic'); // ['resnet-basic', 'slimmable-basic']
+    const block = createBlock('inverted-residual', { inChannels: 16, outChannels: 24, strides: 2, seed: 0 });
+    const features = block.apply(tf.zeros([1, 32, 32, 16])); // [1, 16, 16, 24]
+
+    listSearchSpaces(); // ['conv4-cells', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim']
+    const space = createSearchSpace('resnet20-slim', { widthRatios: [0.5, 1] });
+    space.names.slice(0, 3); // ['stage1.width', 'stage1.block0.width', 'stage1.block1.width']
+    const arch = space.sample(createRng(0)); // runs on createSupernet('resnet20-slim', { widthRatios: [0.5, 1] })
+    // #endregion guide
+
+    expect(listBlocks('*basic')).toEqual(['resnet-basic', 'slimmable-basic']);
+    expect(features.shape).toEqual([1, 16, 16, 24]);
+    expect(listSearchSpaces()).toEqual(['conv4-cells', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim']);
+    expect(space.names.slice(0, 3)).toEqual(['stage1.width', 'stage1.block0.width', 'stage1.block1.width']);
+    const supernet = createSupernet('resnet20-slim', { widthRatios: [0.5, 1] });
+    const images = tf.zeros([1, 8, 8, 3]);
+    const logits = supernet.apply(images, { arch });
+    expect(logits.shape).toEqual([1, 10]);
+    expect(() => createBlock('mbconv', {})).toThrow(
+      '@automl-ts/core/createBlock: unknown block "mbconv"; registered: conv-bn-act, depthwise-separable, dynamic-mbconv, inverted-residual, resnet-basic, slimmable-basic',
+    );
+    expect(() =>
+      registerBlock('resnet-basic', { description: '', create: () => new Activation('identity') }),
+    ).toThrow('@automl-ts/core/registerBlock: block "resnet-basic" is already registered');
+    tf.dispose([features, images, logits]);
+    block.dispose();
+    supernet.dispose();
   });
 
   test('a registry of your own', () => {

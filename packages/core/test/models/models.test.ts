@@ -149,6 +149,7 @@ describe('model names and options', () => {
     expect(() => createModel('resnet21')).toThrow(
       '@automl-ts/core/createModel: unknown model "resnet21"; registered: conv4, mobilenetv1, mobilenetv2, resnet20, resnet56, vgg-small',
     );
+    // @ts-expect-error: the built-in names have typed options; the check also runs for untyped callers
     expect(() => createModel('resnet20', { depth: 32 })).toThrow(
       '@automl-ts/core/createModel: model "resnet20" has no option "depth"; options: shortcut, width, numClasses, inputSize, inChannels, seed',
     );
