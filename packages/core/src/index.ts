@@ -279,6 +279,8 @@ export { cosineSchedule } from './train/schedule.js';
 export type { SgdOptions } from './train/sgd.js';
 export { SGD } from './train/sgd.js';
 export { stopGradient } from './train/stop-gradient.js';
+export type { LossAndGradients } from './train/named-gradients.js';
+export { namedGradients } from './train/named-gradients.js';
 export type { LossFunction, TrainStepOptions, TrainStepResult } from './train/train-step.js';
 export { NonFiniteLossError, trainStep } from './train/train-step.js';
 export type { WeightDecayFilter } from './train/weight-decay.js';

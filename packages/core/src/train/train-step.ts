@@ -4,6 +4,7 @@ import type { ArchValues, Module } from '../nn/module.js';
 import type { Batch } from './batch.js';
 import { clipByGlobalNorm } from './clip-grad-norm.js';
 import { crossEntropy } from './cross-entropy.js';
+import { namedGradients } from './named-gradients.js';
 import type { Optimizer } from './optimizer.js';
 
 /** A loss from the model's output and the batch labels. */
@@ -70,14 +71,10 @@ export function trainStep(
   const lossFn: LossFunction =
     options.loss ??
     ((output, labels) => crossEntropy(output, labels, { labelSmoothing: options.labelSmoothing ?? 0 }));
-  const nameOf = new Map<string, string>();
-  for (const [name, variable] of optimizer.parameters) nameOf.set(variable.name, name);
-  const { value, grads } = tf.variableGrads(
+  const { value, gradients: named } = namedGradients(
     () => lossFn(module.apply(batch.x, { training: true, arch: options.arch }), batch.y),
-    [...optimizer.parameters.values()],
+    optimizer.parameters,
   );
-  const named = new Map<string, tf.Tensor>();
-  for (const [tfName, gradient] of Object.entries(grads)) named.set(nameOf.get(tfName) as string, gradient);
   let toDispose: tf.Tensor[] = [value, ...named.values()];
   try {
     const loss = value.dataSync()[0] as number;
