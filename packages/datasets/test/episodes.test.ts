@@ -1,10 +1,11 @@
+import { initBackend } from '@automl-ts/core';
 import { createEpisodeSampler, splitByClass } from '@automl-ts/datasets';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { synthetic } from './helpers/synthetic.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu' });
 });
 
 // 12 classes of 8 images, 5×5 gray; image i is filled with i, so its class is floor(i / 8).

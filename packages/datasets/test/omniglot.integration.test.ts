@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initBackend } from '@automl-ts/core';
 import { createEpisodeSampler, loadOmniglot, type OmniglotDataset, splitByClass } from '@automl-ts/datasets';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -21,7 +22,7 @@ if (!available) {
 describe.runIf(available)('Omniglot background set (real data)', () => {
   let omniglot: OmniglotDataset;
   beforeAll(async () => {
-    await tf.setBackend('cpu');
+    await initBackend({ prefer: 'cpu' });
     omniglot = await loadOmniglot({ dataDir });
   });
 

@@ -174,9 +174,14 @@ async function withoutEmscriptenRethrowHandlers<T>(start: () => Promise<T>): Pro
   }
 }
 
-async function tryCpu(): Promise<Attempt> {
+async function tryCpu(chosen: boolean): Promise<Attempt> {
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
   await tf.ready();
+  // In Node, TF.js's cpu backend prints a banner recommending tfjs-node on its first tensor. A
+  // caller who asked for cpu by name (tests, reference computations) has chosen it; a fallback
+  // from 'auto' keeps the banner, which then is useful advice.
+  const backend = tf.backend() as { firstUse?: unknown };
+  if (chosen && backend.firstUse === true) backend.firstUse = false;
   return {
     ok: true,
     info: {
@@ -215,7 +220,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       ? tryTensorflow(importModule)
       : name === 'wasm'
         ? tryWasm(importModule, options.wasmThreads)
-        : tryCpu();
+        : tryCpu(prefer === 'cpu');
 
   if (prefer === 'auto') {
     const reasons: string[] = [];

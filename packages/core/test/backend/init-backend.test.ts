@@ -119,3 +119,35 @@ describe('initBackend selection', () => {
     );
   });
 });
+
+describe("TF.js's tfjs-node banner on the cpu backend", () => {
+  const BANNER = /Hi, looks like you are running TensorFlow\.js in Node\.js/;
+
+  /** A fresh cpu backend (the banner comes on a backend's first tensor), with console.warn recorded. */
+  async function freshCpu(init: () => Promise<unknown>): Promise<string[]> {
+    const factory = tf.findBackendFactory('cpu');
+    if (factory == null) throw new Error('cpu backend missing');
+    tf.removeBackend('cpu');
+    tf.registerBackend('cpu', factory, 1);
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args.join(' '));
+    try {
+      await init();
+      tf.tensor1d([1, 2]).dispose();
+    } finally {
+      console.warn = warn;
+    }
+    return warnings;
+  }
+
+  test('is silenced when cpu is chosen by name', async () => {
+    const warnings = await freshCpu(() => initBackend({ prefer: 'cpu' }));
+    expect(warnings.some((w) => BANNER.test(w))).toBe(false);
+  });
+
+  test('still appears for a plain tf.setBackend("cpu")', async () => {
+    const warnings = await freshCpu(() => tf.setBackend('cpu'));
+    expect(warnings.some((w) => BANNER.test(w))).toBe(true);
+  });
+});
