@@ -91,7 +91,7 @@ Options
   --eval-tasks <n>          tasks of the final evaluation (default 600)
   --eval-every <n>          evaluate every n meta-iterations, 0 for only at the end (default meta-iterations / 10)
   --eval-every-tasks <n>    tasks of each periodic evaluation (default 100)
-  --max-minutes <m>         stop meta-training after m minutes, checkpointed (default 120)
+  --max-minutes <m>         training budget in minutes, counting the time before a --resume (default 120)
   --backend <name>          auto | wasm | cpu | tensorflow (default auto)
   --results <dir>           report directory (default results/)
   --log-every <n>           progress line every n meta-iterations (default 10)

@@ -146,3 +146,46 @@ describe('checkpoint and resume', () => {
     ).rejects.toThrow(/^@automl-ts\/meta-learning\/loadMetaCheckpoint: cannot read/);
   });
 });
+
+describe('time limit', () => {
+  test('is a total budget: a run resumed with the same limit stops at once, a larger limit extends it', async () => {
+    const directory = join(root, 'time-limit');
+    const options: MetaTrainOptions = { iterations: 100_000, metaBatchSize: 1, seed: 3 };
+    const first = learnerFor('fomaml', 0);
+    const started = performance.now();
+    const stopped = await metaTrain(first.learner, tasks, {
+      ...options,
+      timeLimitSeconds: 0.3,
+      checkpoint: { directory, every: 1_000 },
+    });
+    expect(stopped.stopped).toBe('timeLimit');
+    expect(stopped.iteration).toBeGreaterThan(0);
+    expect(stopped.iteration).toBeLessThan(100_000);
+    expect(stopped.seconds).toBeGreaterThanOrEqual(0.3);
+    expect((performance.now() - started) / 1000).toBeGreaterThanOrEqual(0.3);
+    // The stop was checkpointed even though `every` was never reached.
+    expect(await hasMetaCheckpoint(directory)).toBe(true);
+
+    const again = learnerFor('fomaml', 1);
+    const same = await metaTrain(again.learner, tasks, {
+      ...options,
+      timeLimitSeconds: 0.3,
+      checkpoint: { directory },
+    });
+    expect(same.stopped).toBe('timeLimit');
+    expect(same.iteration).toBe(stopped.iteration);
+
+    const more = await metaTrain(again.learner, tasks, {
+      ...options,
+      timeLimitSeconds: stopped.seconds + 0.3,
+      checkpoint: { directory },
+    });
+    expect(more.stopped).toBe('timeLimit');
+    expect(more.iteration).toBeGreaterThan(stopped.iteration);
+    expect(more.seconds).toBeGreaterThanOrEqual(stopped.seconds + 0.3);
+    for (const run of [first, again]) {
+      run.learner.dispose();
+      run.module.dispose();
+    }
+  });
+});

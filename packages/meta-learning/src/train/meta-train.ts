@@ -81,7 +81,9 @@ export interface MetaTrainOptions {
   /** Evaluate periodically on held-out tasks. @default no evaluation */
   evaluation?: MetaTrainEvaluation;
   /**
-   * Stop (and checkpoint) once this much wall time has been spent in this call.
+   * Training budget in wall-clock seconds: stop (and checkpoint) once the run has trained this
+   * long in total, counting the time recorded in the checkpoint it resumed from. A run resumed
+   * with the same limit therefore never trains past it; raise the limit to extend a run.
    * @default Infinity
    */
   timeLimitSeconds?: number;
@@ -247,7 +249,7 @@ export async function metaTrain(
   let stopped: MetaTrainResult['stopped'] = 'completed';
   let savedAt = iteration;
   while (iteration < iterations) {
-    if (elapsed() >= timeLimit) {
+    if (secondsBefore + elapsed() >= timeLimit) {
       stopped = 'timeLimit';
       break;
     }
