@@ -106,6 +106,9 @@ export async function computeOn(
   const previous = tf.getBackend();
   if (!(await tf.setBackend(backend)))
     throw new Error(`computeOn: backend "${backend}" failed to initialise`);
+  // The cpu backend is the reference here, chosen on purpose: no "install tfjs-node" banner.
+  const active = tf.backend() as { firstUse?: unknown };
+  if (active.firstUse === true) active.firstUse = false;
   try {
     return computations.map((compute) => {
       const out = tf.tidy(compute);

@@ -55,28 +55,29 @@ describe('namedGradients', () => {
     net.dispose();
   });
 
-  test.each<[string, () => unknown, unknown, RegExp]>([
+  // Inputs are built inside the test (after beforeAll chose the backend), not when the table is read.
+  test.each<[string, () => unknown, () => unknown, RegExp]>([
     [
       'an empty parameter map',
       () => tf.scalar(1),
-      new Map(),
+      () => new Map(),
       /^@automl-ts\/core\/namedGradients: parameters must be a non-empty Map of name → tf.Variable/,
     ],
     [
       'a tensor that is not a variable',
       () => tf.scalar(1),
-      new Map([['w', tf.ones([2])]]),
+      () => new Map([['w', tf.ones([2])]]),
       /^@automl-ts\/core\/namedGradients: parameters\["w"\] is not a tf.Variable/,
     ],
     [
       'a loss that is not a scalar',
       () => tf.ones([2]),
-      new Map([['w', tf.variable(tf.ones([2]))]]),
+      () => new Map([['w', tf.variable(tf.ones([2]))]]),
       /^@automl-ts\/core\/namedGradients: loss\(\) must return a scalar tensor/,
     ],
   ])('%s throws a clear error', (_name, loss, parameters, message) => {
-    expect(() =>
-      namedGradients(loss as () => tf.Scalar, parameters as ReadonlyMap<string, tf.Variable>),
-    ).toThrow(message);
+    const map = parameters() as ReadonlyMap<string, tf.Variable>;
+    expect(() => namedGradients(loss as () => tf.Scalar, map)).toThrow(message);
+    tf.dispose([...map.values()]);
   });
 });
