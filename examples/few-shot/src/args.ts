@@ -44,6 +44,8 @@ export interface FewShotArgs {
   /** Omniglot rotations by 90°, 180°, 270° as extra classes. */
   readonly rotations: boolean;
   readonly resultsDir: string | undefined;
+  /** Only regenerate the results README and plots from the JSON reports. */
+  readonly rebuildReport: boolean;
   readonly logEvery: number;
 }
 
@@ -94,6 +96,7 @@ Options
   --max-minutes <m>         training budget in minutes, counting the time before a --resume (default 120)
   --backend <name>          auto | wasm | cpu | tensorflow (default auto)
   --results <dir>           report directory (default results/)
+  --rebuild-report          only regenerate results/README.md and the plots from the JSON reports
   --log-every <n>           progress line every n meta-iterations (default 10)
   --adapt <dir>             adapt to the task in <dir> (one folder of images per class) and export it
   --output <dir>            where --adapt saves the adapted TF.js model (default <checkpoint>/adapted-<task>)
@@ -148,6 +151,7 @@ export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefin
       'max-minutes': { type: 'string' },
       backend: { type: 'string' },
       results: { type: 'string' },
+      'rebuild-report': { type: 'boolean' },
       'log-every': { type: 'string' },
       adapt: { type: 'string' },
       output: { type: 'string' },
@@ -203,6 +207,7 @@ export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefin
     channels: integer('channels', values.channels, 64, 1),
     rotations: values['no-rotations'] !== true,
     resultsDir: values.results,
+    rebuildReport: values['rebuild-report'] === true,
     logEvery: integer('log-every', values['log-every'], 10, 1),
   };
 }

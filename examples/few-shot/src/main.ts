@@ -22,7 +22,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { type FewShotArgs, parseCommandLine, USAGE } from './args.js';
 import { type FewShotData, loadFewShotData, loadUserTask } from './data.js';
-import { type RunReport, trainingCurve, writeReport } from './report.js';
+import { type RunReport, rebuildReports, trainingCurve, writeReport } from './report.js';
 
 const EXAMPLE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const IMAGE_SIZE = 28;
@@ -138,6 +138,7 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
     backend,
     config: {
       trainWays: args.trainWays,
+      evalEveryTasks: args.evalEveryTasks,
       metaBatch: args.metaBatch,
       innerSteps: args.innerSteps,
       evalSteps: args.evalSteps,
@@ -230,6 +231,12 @@ async function main(): Promise<void> {
   const args = parseCommandLine(process.argv.slice(2).filter((arg) => arg !== '--'));
   if (args === undefined) {
     console.log(USAGE);
+    return;
+  }
+  if (args.rebuildReport) {
+    const resultsDir = resolve(args.resultsDir ?? join(EXAMPLE_DIR, 'results'));
+    const count = await rebuildReports(resultsDir);
+    console.log(`rebuilt ${join(resultsDir, 'README.md')} and ${count} plot(s) from ${count} report(s)`);
     return;
   }
   const backend = await initBackend({ prefer: args.backend });

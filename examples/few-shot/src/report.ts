@@ -69,6 +69,51 @@ export function trainingCurve(
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** An SVG line plot of accuracy (%) against meta-iterations: validation (with its 95% CI) and training query accuracy. */
+/** Round tick values from 0 to at most `max`: the smallest step of 1, 2 or 5 × 10^k giving at most six. */
+export function axisTicks(max: number): number[] {
+  const raw = max / 5;
+  const power = 10 ** Math.floor(Math.log10(Math.max(raw, 1)));
+  const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= raw) ?? 10 * power;
+  const ticks: number[] = [];
+  for (let value = 0; value <= max; value += step) ticks.push(value);
+  return ticks;
+}
+
+/**
+ * The learning curve of a run as a Markdown table: each periodic meta-validation evaluation
+ * (accuracy ± 95% CI), then the final one; runs without periodic evaluations show the
+ * meta-training query accuracy at up to ten points instead.
+ */
+export function curveTable(report: RunReport): string {
+  const pct = (value: number) => `${(100 * value).toFixed(1)}%`;
+  const final = `| ${report.metaIterations} (final) | ${pct(report.final.accuracy)} ± ${pct(report.final.ci95)} | ${report.final.tasks} |`;
+  const validation = report.evaluations.filter((record) => record.accuracy !== null);
+  if (validation.length > 0) {
+    const rows = validation.map(
+      (r) =>
+        // Reports written before evalEveryTasks was recorded used the CLI's default, 100.
+        `| ${r.iteration} | ${pct(r.accuracy as number)} ± ${pct(r.accuracyCi95 ?? 0)} | ${report.config.evalEveryTasks ?? 100} |`,
+    );
+    return [
+      '| meta-iteration | meta-val accuracy | tasks |',
+      '|---:|---|---:|',
+      ...rows.filter((_, i) => validation[i]?.iteration !== report.metaIterations),
+      final,
+    ].join('\n');
+  }
+  const curve = report.trainingCurve;
+  const every = Math.max(1, Math.ceil(curve.length / 10));
+  const rows = curve
+    .filter((_, i) => i % every === every - 1 || i === curve.length - 1)
+    .map((p) => `| ${p.iteration} | ${pct(p.accuracy)} | |`);
+  return [
+    '| meta-iteration | meta-training query accuracy | meta-val accuracy (tasks) |',
+    '|---:|---|---|',
+    ...rows,
+    `| ${report.metaIterations} (final) | | ${pct(report.final.accuracy)} ± ${pct(report.final.ci95)} (${report.final.tasks}) |`,
+  ].join('\n');
+}
+
 export function accuracyPlot(report: RunReport): string {
   const width = 640;
   const height = 400;
@@ -94,8 +139,7 @@ export function accuracyPlot(report: RunReport): string {
       `<text x="${margin.left - 8}" y="${ty + 4}" text-anchor="end" font-size="12">${tick * 10}%</text>`,
     );
   }
-  for (let tick = 0; tick <= 4; tick++) {
-    const iteration = Math.round((tick / 4) * maxIteration);
+  for (const iteration of axisTicks(maxIteration)) {
     grid.push(
       `<text x="${x(iteration)}" y="${height - margin.bottom + 18}" text-anchor="middle" font-size="12">${iteration}</text>`,
     );
@@ -146,26 +190,41 @@ ${validationDots}
 export async function writeReport(directory: string, report: RunReport): Promise<void> {
   await mkdir(directory, { recursive: true });
   await writeFileAtomic(join(directory, `${report.run}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFileAtomic(join(directory, `${report.run}.svg`), accuracyPlot(report));
+  await rebuildReports(directory);
+}
+
+/** Rewrites every run's SVG and the README table of `directory` from its `<run>.json` reports. */
+export async function rebuildReports(directory: string): Promise<number> {
   const reports: RunReport[] = [];
   for (const entry of (await readdir(directory)).filter((name) => name.endsWith('.json')).sort()) {
     reports.push(JSON.parse(await readFile(join(directory, entry), 'utf8')) as RunReport);
+  }
+  for (const report of reports) {
+    await writeFileAtomic(join(directory, `${report.run}.svg`), accuracyPlot(report));
   }
   const rows = reports.map(
     (r) =>
       `| ${r.run} | ${r.algorithm} | ${r.dataset} | ${r.ways}-way ${r.shots}-shot | ${r.metaIterations} × ${r.config.metaBatch} | ${r.trainingMinutes.toFixed(1)} | ${r.backend} | **${(100 * r.final.accuracy).toFixed(1)}% ± ${(100 * r.final.ci95).toFixed(1)}%** (${r.final.tasks} tasks, ${r.final.steps} steps) | ${published(r)} | [plot](${r.run}.svg) |`,
   );
+  const curves = reports.map((r) => `### ${r.run}\n\n![${r.run}](${r.run}.svg)\n\n${curveTable(r)}\n`);
   const text = `# Few-shot results
 
 Written by \`examples/few-shot\` (\`pnpm --filter @automl-ts/example-few-shot start\`); one row per run,
-regenerated after every run. Accuracy is the mean over meta-validation tasks (classes never seen in
-meta-training) with the half-width of its 95% confidence interval; "meta-iterations" is outer steps
-× tasks per step. Published numbers are 5-way Omniglot test accuracies of the papers (their runs
-trained far longer, e.g. MAML 60,000 × 32 tasks).
+regenerated after every run (\`start -- --rebuild-report\` regenerates it from the JSON files).
+Accuracy is the mean over meta-validation tasks (classes never seen in meta-training) with the
+half-width of its 95% confidence interval; "meta-iterations" is outer steps × tasks per step.
+Published numbers are 5-way Omniglot test accuracies of the papers (their runs trained far longer,
+e.g. MAML 60,000 × 32 tasks).
 
 | run | algorithm | dataset | task | meta-iterations | training min | backend | accuracy | published | plot |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
-`;
+
+## Learning curves
+
+Meta-validation accuracy during training (periodic evaluations on fewer tasks, then the final one).
+
+${curves.join('\n')}`;
   await writeFileAtomic(join(directory, 'README.md'), text);
+  return reports.length;
 }

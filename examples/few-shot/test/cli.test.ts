@@ -1,9 +1,17 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseCommandLine } from '../src/args.js';
-import { accuracyPlot, type RunReport, trainingCurve, writeReport } from '../src/report.js';
+import {
+  accuracyPlot,
+  axisTicks,
+  curveTable,
+  type RunReport,
+  rebuildReports,
+  trainingCurve,
+  writeReport,
+} from '../src/report.js';
 
 describe('command line', () => {
   test('per-algorithm defaults follow the papers', () => {
@@ -105,6 +113,57 @@ describe('report', () => {
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
       expect(svg.match(/<circle /g)).toHaveLength(2);
       expect(JSON.parse(await readFile(join(directory, 'maml-5w1s-omniglot.json'), 'utf8'))).toEqual(report);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  test('the learning curve table lists the periodic evaluations, then the final one', () => {
+    expect(curveTable(report)).toBe(
+      [
+        '| meta-iteration | meta-val accuracy | tasks |',
+        '|---:|---|---:|',
+        '| 10 | 50.0% ± 5.0% | 100 |',
+        '| 20 (final) | 62.0% ± 2.0% | 600 |',
+      ].join('\n'),
+    );
+    // Without periodic evaluations: the meta-training query accuracy, then the final evaluation.
+    expect(curveTable({ ...report, evaluations: [] })).toBe(
+      [
+        '| meta-iteration | meta-training query accuracy | meta-val accuracy (tasks) |',
+        '|---:|---|---|',
+        '| 5 | 10.0% | |',
+        '| 10 | 35.0% | |',
+        '| 15 | 60.0% | |',
+        '| 20 | 85.0% | |',
+        '| 20 (final) | | 62.0% ± 2.0% (600) |',
+      ].join('\n'),
+    );
+  });
+
+  test.each([
+    [20, [0, 5, 10, 15, 20]],
+    [2359, [0, 500, 1000, 1500, 2000]],
+    [4795, [0, 1000, 2000, 3000, 4000]],
+    [823, [0, 200, 400, 600, 800]],
+    [1, [0, 1]],
+  ])('axis ticks up to %i are round numbers', (max, ticks) => {
+    expect(axisTicks(max)).toEqual(ticks);
+  });
+
+  test('--rebuild-report rewrites the README and every plot from the JSON reports', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'few-shot-rebuild-'));
+    try {
+      const other: RunReport = { ...report, run: 'protonet-5w5s-omniglot', algorithm: 'protonet', shots: 5 };
+      await writeFile(join(directory, `${report.run}.json`), JSON.stringify(report));
+      await writeFile(join(directory, `${other.run}.json`), JSON.stringify(other));
+      expect(await rebuildReports(directory)).toBe(2);
+      const readme = await readFile(join(directory, 'README.md'), 'utf8');
+      expect(readme).toContain('| protonet-5w5s-omniglot | protonet | omniglot | 5-way 5-shot |');
+      expect(readme).toContain(
+        `### ${report.run}\n\n![${report.run}](${report.run}.svg)\n\n${curveTable(report)}`,
+      );
+      expect(await readFile(join(directory, `${other.run}.svg`), 'utf8')).toBe(accuracyPlot(other));
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
