@@ -11,6 +11,12 @@ export interface FewShotArgs {
   /** Classes per meta-training task (ProtoNets only; Snell et al. train Omniglot 60-way). */
   readonly trainWays: number;
   readonly shots: number;
+  /** Support examples per class in meta-training tasks (Reptile's paper: 10 on Omniglot). */
+  readonly trainShots: number;
+  /** Query examples per class in meta-training tasks. */
+  readonly trainQueries: number;
+  /** Reptile's examples per inner step; undefined: the whole support set. */
+  readonly innerBatch: number | undefined;
   readonly queries: number;
   readonly metaIterations: number;
   readonly metaBatch: number;
@@ -75,6 +81,9 @@ Options
   --algorithm <name>        ${listMetaLearners().join(' | ')} (default maml)
   --ways <N>                classes per task (default 5)
   --train-ways <N>          classes per meta-training task, protonet only (default --ways; the paper: 60)
+  --train-shots <K>         support examples per class in meta-training tasks (default --shots; reptile 10)
+  --train-queries <Q>       query examples per class in meta-training tasks (default --queries; reptile 5)
+  --inner-batch <n>         reptile: examples per inner step (default: reptile 10, as the paper)
   --shots <K>               support examples per class (default 1)
   --queries <Q>             query examples per class (default 15)
   --meta-iterations <n>     outer steps (default 1000)
@@ -130,6 +139,9 @@ export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefin
       algorithm: { type: 'string' },
       ways: { type: 'string' },
       'train-ways': { type: 'string' },
+      'train-shots': { type: 'string' },
+      'train-queries': { type: 'string' },
+      'inner-batch': { type: 'string' },
       shots: { type: 'string' },
       queries: { type: 'string' },
       'meta-iterations': { type: 'string' },
@@ -178,12 +190,22 @@ export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefin
       `--train-ways ${trainWays} differs from --ways ${ways}: only protonet (no classifier head) can train on other task sizes`,
     );
   }
+  const shots = integer('shots', values.shots, 1, 1);
+  const queries = integer('queries', values.queries, 15, 1);
+  const reptile = algorithm === 'reptile';
+  if (!reptile && values['inner-batch'] !== undefined) {
+    throw new Error(`--inner-batch is a reptile option; --algorithm is ${algorithm}`);
+  }
   return {
     algorithm,
     ways,
     trainWays,
-    shots: integer('shots', values.shots, 1, 1),
-    queries: integer('queries', values.queries, 15, 1),
+    // Reptile's paper meta-trains Omniglot on 10 shots per class in batches of 10, whatever the test K.
+    trainShots: integer('train-shots', values['train-shots'], reptile ? 10 : shots, 1),
+    trainQueries: integer('train-queries', values['train-queries'], reptile ? 5 : queries, 1),
+    innerBatch: reptile ? integer('inner-batch', values['inner-batch'], 10, 1) : undefined,
+    shots,
+    queries,
     metaIterations,
     metaBatch: integer('meta-batch', values['meta-batch'], defaults.metaBatch, 1),
     innerSteps:

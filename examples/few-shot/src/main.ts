@@ -42,7 +42,11 @@ function buildLearner(args: FewShotArgs): MetaLearner {
   });
   if (args.algorithm === 'protonet') return createMetaLearner('protonet', module);
   if (args.algorithm === 'reptile') {
-    return createMetaLearner('reptile', module, { innerLr: args.innerLr, innerSteps: args.innerSteps });
+    return createMetaLearner('reptile', module, {
+      innerLr: args.innerLr,
+      innerSteps: args.innerSteps,
+      ...(args.innerBatch === undefined ? {} : { innerBatchSize: args.innerBatch }),
+    });
   }
   return createMetaLearner(args.algorithm, module, { innerLr: args.innerLr, innerSteps: args.innerSteps });
 }
@@ -57,9 +61,9 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
   if (args.outerLr !== undefined) optimizer.learningRate = args.outerLr;
   const baseLr = optimizer.learningRate;
   const episodes =
-    (set: typeof data.train, queries: number, ways = args.ways) =>
+    (set: typeof data.train, queries: number, ways = args.ways, shots = args.shots) =>
     (rng: ReturnType<typeof createRng>) =>
-      createEpisodeSampler(set, { ways, shots: args.shots, queries, seed: rng });
+      createEpisodeSampler(set, { ways, shots, queries, seed: rng });
   if (!args.resume && (await hasMetaCheckpoint(checkpoint))) {
     throw new Error(
       `"${checkpoint}" already holds a checkpoint: pass --resume to continue it, or another --checkpoint`,
@@ -68,13 +72,14 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
   console.log(`${run}: ${data.description}`);
   console.log(
     `conv4-${args.channels}, ${learner.module.countParameters().toLocaleString('en')} parameters; ` +
-      `${args.metaIterations} meta-iterations × ${args.metaBatch} ${args.trainWays}-way tasks, ` +
+      `${args.metaIterations} meta-iterations × ${args.metaBatch} ${args.trainWays}-way ${args.trainShots}-shot tasks, ` +
       `${args.algorithm === 'protonet' ? 'no inner loop' : `inner steps ${args.innerSteps} (α ${args.innerLr})`}, ` +
       `outer ${optimizer.className} ${baseLr}${args.algorithm === 'reptile' ? ' annealed linearly to 0' : ''}; checkpoint ${checkpoint}`,
   );
   const started = performance.now();
   let resumedAt = 0;
-  const result = await metaTrain(learner, episodes(data.train, args.queries, args.trainWays), {
+  const training = episodes(data.train, args.trainQueries, args.trainWays, args.trainShots);
+  const result = await metaTrain(learner, training, {
     iterations: args.metaIterations,
     metaBatchSize: args.metaBatch,
     optimizer,
@@ -138,6 +143,9 @@ async function train(args: FewShotArgs, data: FewShotData): Promise<void> {
     backend,
     config: {
       trainWays: args.trainWays,
+      trainShots: args.trainShots,
+      trainQueries: args.trainQueries,
+      innerBatch: args.innerBatch ?? null,
       evalEveryTasks: args.evalEveryTasks,
       metaBatch: args.metaBatch,
       innerSteps: args.innerSteps,

@@ -31,6 +31,17 @@ describe('command line', () => {
       innerSteps: 5,
       evalSteps: 50,
       metaBatch: 5,
+      // Nichol et al.'s Omniglot runs meta-train on 10 shots per class, inner batches of 10.
+      trainShots: 10,
+      trainQueries: 5,
+      innerBatch: 10,
+    });
+    expect(parseCommandLine(['--shots', '5'])).toMatchObject({
+      shots: 5,
+      trainShots: 5,
+      queries: 15,
+      trainQueries: 15,
+      innerBatch: undefined,
     });
     expect(parseCommandLine(['--algorithm', 'protonet', '--shots', '5'])).toMatchObject({
       innerSteps: 0,
@@ -58,6 +69,8 @@ describe('command line', () => {
     ],
     [['--inner-lr', '0'], /--inner-lr must be a number > 0, got "0"/],
     [['--ways', '1'], /--ways must be an integer >= 2, got "1"/],
+    [['--inner-batch', '10'], /--inner-batch is a reptile option; --algorithm is maml/],
+    [['--algorithm', 'reptile', '--inner-batch', '0'], /--inner-batch must be an integer >= 1, got "0"/],
     [['--backend', 'gpu'], /--backend must be auto, wasm, cpu or tensorflow/],
     [['--shots'], /argument missing/],
   ])('%j is rejected', (argv, message) => {

@@ -60,7 +60,7 @@ const registry = new Registry<MetaLearnerEntry>(
       {
         create: (module, options) => new Reptile(module, options as ReptileOptions),
         description: 'Reptile (Nichol et al. 2018)',
-        options: [...COMMON, 'innerLr', 'innerSteps', 'innerOptimizer'],
+        options: [...COMMON, 'innerLr', 'innerSteps', 'innerOptimizer', 'innerBatchSize'],
       },
     ],
     [

@@ -167,6 +167,77 @@ describe('Reptile on linear regression', () => {
     model.dispose();
   });
 
+  test('inner minibatches: consecutive slices of the support set, wrapping around', () => {
+    const model = linearModel(W);
+    const learner = new Reptile(model, {
+      loss: 'mse',
+      innerLr: 0.1,
+      innerSteps: 3,
+      innerOptimizer: 'sgd',
+      innerBatchSize: 4,
+    });
+    const { gradients } = learner.metaGradients([data.task]);
+    // 6 examples in batches of 4: [0 1 2 3], [4 5 0 1], then the first again.
+    const rows = (indices: number[]) => indices.map((i) => data.xs[i] as Vector);
+    const targets = (indices: number[]) => indices.map((i) => data.ys[i] as number);
+    const batches = [
+      [0, 1, 2, 3],
+      [4, 5, 0, 1],
+      [0, 1, 2, 3],
+    ];
+    let phi = W;
+    for (const batch of batches) phi = sub(phi, scale(gradient(rows(batch), targets(batch), phi), 0.1));
+    expectClose(gradients.get('out.kernel'), sub(W, phi), 'meta-gradient');
+    tf.dispose([...gradients.values()]);
+    model.dispose();
+  });
+
+  test('inner minibatches of a classification task interleave the classes', () => {
+    // Labels 0 0 1 1 2 2 in batches of 3: [0 2 4] then [1 3 5], one example of each class per batch.
+    const x = tf.tensor2d([
+      [1, 0],
+      [0.5, 0.2],
+      [0, 1],
+      [0.1, 0.7],
+      [-1, -1],
+      [-0.6, -0.9],
+    ]);
+    const y = tf.tensor1d([0, 0, 1, 1, 2, 2], 'int32');
+    const kernel = [0.2, -0.1, 0.05, 0.3, -0.2, 0.1];
+    const model = new Sequential([
+      [
+        'out',
+        new Dense({ inUnits: 2, outUnits: 3, useBias: false }, { kernel: tf.tensor2d(kernel, [2, 3]) }),
+      ],
+    ]);
+    const learner = new Reptile(model, {
+      innerLr: 0.5,
+      innerSteps: 2,
+      innerOptimizer: 'sgd',
+      innerBatchSize: 3,
+    });
+    const task: Task = { support: { x, y }, query: { x, y } };
+    const { gradients } = learner.metaGradients([task]);
+    const step = (w: tf.Tensor2D, indices: number[]) =>
+      tf.tidy(() => {
+        const index = tf.tensor1d(indices, 'int32');
+        const xb = tf.gather(x, index) as tf.Tensor2D;
+        const yb = tf.oneHot(tf.gather(y, index) as tf.Tensor1D, 3);
+        const g = tf.grad((v: tf.Tensor) =>
+          tf.losses.softmaxCrossEntropy(yb, tf.matMul(xb, v as tf.Tensor2D)),
+        )(w);
+        return tf.sub(w, tf.mul(g, 0.5)) as tf.Tensor2D;
+      });
+    const w0 = tf.tensor2d(kernel, [2, 3]);
+    const w1 = step(w0, [0, 2, 4]);
+    const w2 = step(w1, [1, 3, 5]);
+    const expected = Array.from(tf.sub(w0, w2).dataSync());
+    const actual = Array.from((gradients.get('out.kernel') as tf.Tensor).dataSync());
+    actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 5));
+    tf.dispose([x, y, w0, w1, w2, ...gradients.values()]);
+    model.dispose();
+  });
+
   test('Adam inner loop (β1 = 0): steps g/(√v̂ + ε)', () => {
     const model = linearModel(W);
     const learner = new Reptile(model, { loss: 'mse', innerLr: 0.01, innerSteps: 2, innerOptimizer: 'adam' });

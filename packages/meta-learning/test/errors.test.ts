@@ -72,6 +72,11 @@ describe('bad options', () => {
       /^@automl-ts\/meta-learning\/Reptile: innerOptimizer must be one of "sgd", "adam"/,
     ],
     [
+      'Reptile',
+      () => new Reptile(net, { innerBatchSize: 0 }),
+      /^@automl-ts\/meta-learning\/Reptile: innerBatchSize must be an integer >= 1, got 0$/,
+    ],
+    [
       'ANIL',
       () => new ANIL(net, { head: 'block1' }),
       /^@automl-ts\/meta-learning\/ANIL: head "block1" must be the last child; the children are block1, flatten, fc$/,
@@ -103,6 +108,13 @@ describe('bad options', () => {
     ],
   ])('%s: %s', (_where, build, message) => {
     expect(build).toThrow(message);
+  });
+
+  test("createMetaLearner passes every option of the algorithm's own constructor", () => {
+    const learner = createMetaLearner('reptile', net, { innerBatchSize: 10, innerOptimizer: 'sgd' });
+    expect(learner).toBeInstanceOf(Reptile);
+    expect((learner as Reptile).innerBatchSize).toBe(10);
+    learner.dispose();
   });
 });
 

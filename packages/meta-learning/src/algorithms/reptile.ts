@@ -40,6 +40,13 @@ export interface ReptileOptions extends LearnerOptions {
    * @default 'adam'
    */
   innerOptimizer?: ReptileInnerOptimizer;
+  /**
+   * Examples per inner step. When the support set is larger (e.g. meta-training with 10 shots per
+   * class, as the paper on Omniglot: 50 examples, batches of 10), each step takes the next batch of
+   * a class-interleaved order, cycling, so every batch holds as many classes as it can.
+   * @default the whole support set
+   */
+  innerBatchSize?: number;
 }
 
 /** {@link ReptileOptions} with defaults filled in and checked. */
@@ -47,6 +54,7 @@ export interface ResolvedReptileOptions {
   readonly innerLr: number;
   readonly innerSteps: number;
   readonly innerOptimizer: ReptileInnerOptimizer;
+  readonly innerBatchSize: number | undefined;
   readonly arch: ArchValues | undefined;
   readonly loss: ResolvedTaskLoss;
 }
@@ -60,6 +68,10 @@ export function resolveReptileOptions(options: ReptileOptions = {}): ResolvedRep
     innerLr: checkPositive(fail, 'innerLr', options.innerLr ?? 0.001),
     innerSteps: checkInteger(fail, 'innerSteps', options.innerSteps ?? 5, 1),
     innerOptimizer: checkOneOf(fail, 'innerOptimizer', options.innerOptimizer ?? 'adam', ['sgd', 'adam']),
+    innerBatchSize:
+      options.innerBatchSize === undefined
+        ? undefined
+        : checkInteger(fail, 'innerBatchSize', options.innerBatchSize, 1),
     arch: options.arch,
     loss: resolveLoss(fail, options.loss),
   };
@@ -85,6 +97,7 @@ export class Reptile implements MetaLearner {
   readonly innerLr: number;
   readonly innerSteps: number;
   readonly innerOptimizer: ReptileInnerOptimizer;
+  readonly innerBatchSize: number | undefined;
   arch: ArchValues | undefined;
   readonly loss: ResolvedTaskLoss;
 
@@ -94,6 +107,7 @@ export class Reptile implements MetaLearner {
     this.innerLr = resolved.innerLr;
     this.innerSteps = resolved.innerSteps;
     this.innerOptimizer = resolved.innerOptimizer;
+    this.innerBatchSize = resolved.innerBatchSize;
     this.arch = resolved.arch;
     this.loss = resolved.loss;
   }
@@ -166,7 +180,8 @@ export class Reptile implements MetaLearner {
 
   /** `steps` inner-optimizer steps on `set` from the meta-parameters; returns owned fast weights. */
   #train(set: TaskSet, steps: number): Map<string, tf.Tensor> {
-    const loss: InnerLoss = (params) => this.loss.fn(runModule(this.module, set.x, this.arch, params), set.y);
+    const batches = this.#innerBatches(set);
+    let loss: InnerLoss = (params) => this.loss.fn(runModule(this.module, set.x, this.arch, params), set.y);
     let params = new Map<string, tf.Tensor>(
       [...this.module.namedParameters()].map(([name, value]) => [name, tf.clone(value)]),
     );
@@ -174,6 +189,10 @@ export class Reptile implements MetaLearner {
     for (let step = 1; step <= steps; step++) {
       const previous = params;
       const previousMoments = moments;
+      const batch = batches?.[(step - 1) % batches.length];
+      if (batch !== undefined) {
+        loss = (p) => this.loss.fn(runModule(this.module, batch.x, this.arch, p), batch.y);
+      }
       const next = tidyMaps(() => {
         const { gradients } = gradientsAt(loss, previous);
         const updated = new Map(previous);
@@ -205,6 +224,38 @@ export class Reptile implements MetaLearner {
       disposeParams(previousMoments, moments);
     }
     disposeParams(moments);
+    for (const batch of batches ?? []) tf.dispose([batch.x, batch.y]);
     return params;
+  }
+
+  /**
+   * The inner minibatches of `set` when it is larger than `innerBatchSize`: consecutive slices of
+   * a class-interleaved order (first example of every class, then the second, …; plain order for
+   * regression), wrapping around, enough batches for one pass over the set.
+   */
+  #innerBatches(set: TaskSet): TaskSet[] | undefined {
+    const size = this.innerBatchSize;
+    const n = set.x.shape[0] as number;
+    if (size === undefined || size >= n) return undefined;
+    let order = Array.from({ length: n }, (_, i) => i);
+    if (this.loss.kind === 'classification') {
+      const labels = set.y.dataSync();
+      const seen = new Map<number, number>();
+      const rank = order.map((i) => {
+        const label = labels[i] as number;
+        const r = seen.get(label) ?? 0;
+        seen.set(label, r + 1);
+        return r;
+      });
+      order = [...order].sort((a, b) => (rank[a] as number) - (rank[b] as number) || a - b);
+    }
+    const count = Math.ceil(n / size);
+    return Array.from({ length: count }, (_, b) => {
+      const indices = Array.from({ length: size }, (_, j) => order[(b * size + j) % n] as number);
+      return tf.tidy(() => {
+        const index = tf.tensor1d(indices, 'int32');
+        return { x: tf.gather(set.x, index), y: tf.gather(set.y, index) };
+      });
+    });
   }
 }
