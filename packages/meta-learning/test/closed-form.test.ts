@@ -233,7 +233,7 @@ describe('Reptile on linear regression', () => {
     const w2 = step(w1, [1, 3, 5]);
     const expected = Array.from(tf.sub(w0, w2).dataSync());
     const actual = Array.from((gradients.get('out.kernel') as tf.Tensor).dataSync());
-    actual.forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 5));
+    for (const [i, v] of actual.entries()) expect(v).toBeCloseTo(expected[i] as number, 5);
     tf.dispose([x, y, w0, w1, w2, ...gradients.values()]);
     model.dispose();
   });
