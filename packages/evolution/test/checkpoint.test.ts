@@ -74,6 +74,24 @@ describe('checkpoint and resume', () => {
     expect((await loadCheckpoint(dir))!.generation).toBe(uninterrupted.generations);
   });
 
+  test('a checkpoint write removes temporary files of an earlier write killed before its rename', async () => {
+    const problem = zdt('zdt1', { variables: 3 });
+    const options = {
+      space: problem.space,
+      evaluator: problem.evaluate,
+      objectives: problem.objectives,
+      strategy: nsga2({ populationSize: 6 }),
+      seed: 4,
+    };
+    const dir = await tempDir();
+    await runSearch({ ...options, budget: { generations: 1 }, checkpointDir: dir });
+    // What SIGKILL between writing and renaming leaves; another file of the user's stays.
+    await writeFile(join(dir, '.checkpoint.json.0123456789ab.tmp'), '{"partial":');
+    await writeFile(join(dir, 'notes.txt'), 'mine');
+    await resumeSearch({ ...options, budget: { generations: 2 }, checkpointDir: dir });
+    expect((await readdir(dir)).sort()).toEqual([CHECKPOINT_FILE, HISTORY_FILE, 'notes.txt']);
+  });
+
   test('resume discards history lines written after the last checkpoint (a kill between append and rename)', async () => {
     const problem = zdt('zdt1', { variables: 5 });
     const options = {

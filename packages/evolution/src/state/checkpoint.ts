@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RngState, SearchSpaceJSON } from '@automl-ts/core';
 import { writeFileAtomic } from '@automl-ts/core';
@@ -34,9 +34,19 @@ export interface Checkpoint {
   readonly updatedAt: string;
 }
 
-/** Writes `checkpoint.json` in `dir` atomically (temporary file + rename). */
+/** Temporary files of an atomic write of the checkpoint (`.checkpoint.json.<hex>.tmp`). */
+const CHECKPOINT_TEMPORARY = /^\.checkpoint\.json\.[0-9a-f]+\.tmp$/;
+
+/**
+ * Writes `checkpoint.json` in `dir` atomically (temporary file + rename), then removes temporary
+ * files that a process killed between writing and renaming left behind: the search writing this
+ * checkpoint owns the directory.
+ */
 export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
   await writeFileAtomic(join(dir, CHECKPOINT_FILE), `${JSON.stringify(checkpoint)}\n`);
+  for (const entry of await readdir(dir)) {
+    if (CHECKPOINT_TEMPORARY.test(entry)) await rm(join(dir, entry), { force: true });
+  }
 }
 
 /** Reads `checkpoint.json` from `dir`; `undefined` when there is none. */
