@@ -64,7 +64,7 @@ function linearModel(weights: Vector): Sequential {
 }
 
 function expectClose(actual: tf.Tensor | undefined, expected: Vector, label: string): void {
-  expect(actual, label).toBeDefined();
+  expect(actual?.size, label).toBe(expected.length);
   const values = Array.from((actual as tf.Tensor).dataSync());
   const worst = Math.max(
     ...values.map(

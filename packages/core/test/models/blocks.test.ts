@@ -76,10 +76,13 @@ const SMALL = {
 
 const hasNaN = (t: tf.Tensor): boolean => tf.tidy(() => tf.any(tf.isNaN(t)).dataSync()[0] === 1);
 
+test('every registered block has a small test case', () => {
+  expect(Object.keys(SMALL).sort()).toEqual(listBlocks());
+});
+
 describe.each(listBlocks())('registered block %s', (name) => {
   test('forward + backward on a small input: right shape, no NaN, a gradient for every parameter, no leak', () => {
     const small = (SMALL as Record<string, SmallCase>)[name];
-    expect(small, `add small options for "${name}" to this test`).toBeDefined();
     const { options, input, output } = small as SmallCase;
     const before = tf.memory().numTensors;
     const block = createBlock(name, options);

@@ -31,6 +31,10 @@ const OVERRIDES: Record<string, object> = {
   'conv4-cells': { blocks: 3, ops: ['conv3x3', 'skip'] },
 };
 
+test('every registered search space has overrides in this test', () => {
+  expect(Object.keys(OVERRIDES).sort()).toEqual(listSearchSpaces());
+});
+
 describe.each(listSearchSpaces())('registered search space %s', (name) => {
   test.each<[string, object | undefined]>([
     ['defaults', undefined],
@@ -38,7 +42,6 @@ describe.each(listSearchSpaces())('registered search space %s', (name) => {
   ])(
     'with its %s: the choices of the supernet of the same name, and no tensor left behind',
     (_case, overrides) => {
-      expect(OVERRIDES[name], `add overrides for "${name}" to this test`).toBeDefined();
       const before = tf.memory().numTensors;
       const space = createSearchSpace(name, overrides);
       expect(tf.memory().numTensors).toBe(before);
