@@ -41,13 +41,18 @@ const PUBLISHED: Record<
   protonet: { oneShot: 98.8, fiveShot: 99.7, source: 'Snell et al. 2017, Table 1' },
 };
 
-/** Published accuracy for a run, when there is one (5-way 1- or 5-shot Omniglot). */
-function published(report: RunReport): string {
+/** Published accuracy (%) for a run, when there is one (5-way 1- or 5-shot Omniglot). */
+function publishedAccuracy(report: RunReport): number | undefined {
   const entry = PUBLISHED[report.algorithm];
-  if (entry === undefined || report.dataset !== 'omniglot' || report.ways !== 5) return '—';
-  if (report.shots === 1) return `${entry.oneShot}%`;
-  if (report.shots === 5) return `${entry.fiveShot}%`;
-  return '—';
+  if (entry === undefined || report.dataset !== 'omniglot' || report.ways !== 5) return undefined;
+  if (report.shots === 1) return entry.oneShot;
+  if (report.shots === 5) return entry.fiveShot;
+  return undefined;
+}
+
+function published(report: RunReport): string {
+  const accuracy = publishedAccuracy(report);
+  return accuracy === undefined ? '—' : `${accuracy}%`;
 }
 
 /** Mean accuracy over windows of the training curve (at most `points` points). */
@@ -68,7 +73,6 @@ export function trainingCurve(
 
 const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** An SVG line plot of accuracy (%) against meta-iterations: validation (with its 95% CI) and training query accuracy. */
 /** Round tick values from 0 to at most `max`: the smallest step of 1, 2 or 5 × 10^k giving at most six. */
 export function axisTicks(max: number): number[] {
   const raw = max / 5;
@@ -114,6 +118,7 @@ export function curveTable(report: RunReport): string {
   ].join('\n');
 }
 
+/** An SVG line plot of accuracy (%) against meta-iterations: validation (with its 95% CI) and training query accuracy. */
 export function accuracyPlot(report: RunReport): string {
   const width = 640;
   const height = 400;
@@ -186,6 +191,94 @@ ${validationDots}
 `;
 }
 
+/** Line colours of the comparison plot, one per run in name order (Tableau 10). */
+const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+
+/** The task a run solves, e.g. `5w1s-omniglot`; runs with the same key share a comparison plot. */
+export const comparisonKey = (report: RunReport): string =>
+  `${report.ways}w${report.shots}s-${report.dataset}`;
+
+/**
+ * Meta-validation accuracy of several runs of one task against training minutes, with each
+ * algorithm's published accuracy as a dotted line: the budget comparison the per-run plots (x =
+ * meta-iterations) cannot show. Runs record minutes only at the end, so a periodic evaluation at
+ * iteration i is placed at i / metaIterations × trainingMinutes; the cost per iteration is constant
+ * within a run, so this is off only by the time spent in the periodic evaluations themselves.
+ */
+export function comparisonPlot(reports: readonly RunReport[]): string {
+  const first = reports[0];
+  if (first === undefined) throw new Error('examples/few-shot comparisonPlot: no reports to compare');
+  const width = 720;
+  const height = 440;
+  const margin = { left: 60, right: 250, top: 40, bottom: 50 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+  const series = reports.map((report) => {
+    const minutesPer = report.trainingMinutes / Math.max(1, report.metaIterations);
+    const points = report.evaluations
+      .filter((r) => r.accuracy !== null && r.iteration < report.metaIterations)
+      .map((r) => [r.iteration * minutesPer, r.accuracy as number] as const);
+    return { report, points: [...points, [report.trainingMinutes, report.final.accuracy] as const] };
+  });
+  const maxMinutes = Math.max(1, ...reports.map((r) => r.trainingMinutes));
+  const lowest = Math.min(...series.flatMap((s) => s.points.map(([, accuracy]) => accuracy)));
+  const yMin = Math.max(0, Math.floor(lowest * 10) / 10);
+  const x = (minutes: number) => margin.left + (minutes / maxMinutes) * plotWidth;
+  const y = (accuracy: number) => margin.top + ((1 - accuracy) / (1 - yMin)) * plotHeight;
+  const out: string[] = [];
+  for (let tick = Math.round(yMin * 10); tick <= 10; tick += 1) {
+    const ty = y(tick / 10).toFixed(1);
+    out.push(
+      `<line x1="${margin.left}" y1="${ty}" x2="${margin.left + plotWidth}" y2="${ty}" stroke="#ddd"/>`,
+    );
+    out.push(
+      `<text x="${margin.left - 8}" y="${Number(ty) + 4}" text-anchor="end" font-size="12">${tick * 10}%</text>`,
+    );
+  }
+  for (const minutes of axisTicks(maxMinutes)) {
+    out.push(
+      `<text x="${x(minutes).toFixed(1)}" y="${height - margin.bottom + 18}" text-anchor="middle" font-size="12">${minutes}</text>`,
+    );
+  }
+  for (const [index, { report, points }] of series.entries()) {
+    const colour = PALETTE[index % PALETTE.length] as string;
+    const line = points
+      .map(([m, a], i) => `${i === 0 ? 'M' : 'L'}${x(m).toFixed(1)},${y(a).toFixed(1)}`)
+      .join(' ');
+    out.push(`<path d="${line}" fill="none" stroke="${colour}" stroke-width="2"/>`);
+    const [lastMinutes, lastAccuracy] = points[points.length - 1] as readonly [number, number];
+    out.push(
+      `<circle cx="${x(lastMinutes).toFixed(1)}" cy="${y(lastAccuracy).toFixed(1)}" r="4" fill="${colour}"/>`,
+    );
+    const paper = publishedAccuracy(report);
+    if (paper !== undefined) {
+      const py = y(paper / 100).toFixed(1);
+      out.push(
+        `<line x1="${margin.left}" y1="${py}" x2="${margin.left + plotWidth}" y2="${py}" stroke="${colour}" stroke-width="1" stroke-dasharray="2 3"/>`,
+      );
+    }
+    const ly = margin.top + 10 + index * 36;
+    const lx = margin.left + plotWidth + 16;
+    out.push(`<line x1="${lx}" y1="${ly}" x2="${lx + 20}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`);
+    out.push(
+      `<text x="${lx + 26}" y="${ly + 4}" font-size="12">${escapeXml(report.run.replace(`-${comparisonKey(report)}`, ''))}: ${(100 * report.final.accuracy).toFixed(1)}% ± ${(100 * report.final.ci95).toFixed(1)}%</text>`,
+    );
+    out.push(
+      `<text x="${lx + 26}" y="${ly + 19}" font-size="11" fill="#555">${report.trainingMinutes.toFixed(0)} min${paper === undefined ? '' : `; published ${paper}%`}</text>`,
+    );
+  }
+  const title = `${first.dataset} ${first.ways}-way ${first.shots}-shot: meta-validation accuracy vs training time`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${margin.left + plotWidth / 2}" y="22" text-anchor="middle" font-size="14">${escapeXml(title)}</text>
+<line x1="${margin.left}" y1="${margin.top + plotHeight}" x2="${margin.left + plotWidth}" y2="${margin.top + plotHeight}" stroke="#333"/>
+<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + plotHeight}" stroke="#333"/>
+<text x="${margin.left + plotWidth / 2}" y="${height - 10}" text-anchor="middle" font-size="12">training minutes (one core); dotted: published accuracy</text>
+${out.join('\n')}
+</svg>
+`;
+}
+
 /** Writes results/<run>.json and results/<run>.svg, then regenerates results/README.md from every run there. */
 export async function writeReport(directory: string, report: RunReport): Promise<void> {
   await mkdir(directory, { recursive: true });
@@ -202,6 +295,15 @@ export async function rebuildReports(directory: string): Promise<number> {
   for (const report of reports) {
     await writeFileAtomic(join(directory, `${report.run}.svg`), accuracyPlot(report));
   }
+  const groups = new Map<string, RunReport[]>();
+  for (const report of reports) {
+    const key = comparisonKey(report);
+    groups.set(key, [...(groups.get(key) ?? []), report]);
+  }
+  for (const [key, group] of groups) {
+    await writeFileAtomic(join(directory, `comparison-${key}.svg`), comparisonPlot(group));
+  }
+  const comparisons = [...groups.keys()].map((key) => `![${key}](comparison-${key}.svg)`).join('\n\n');
   const rows = reports.map(
     (r) =>
       `| ${r.run} | ${r.algorithm} | ${r.dataset} | ${r.ways}-way ${r.shots}-shot | ${r.metaIterations} × ${r.config.metaBatch} | ${r.trainingMinutes.toFixed(1)} | ${r.backend} | **${(100 * r.final.accuracy).toFixed(1)}% ± ${(100 * r.final.ci95).toFixed(1)}%** (${r.final.tasks} tasks, ${r.final.steps} steps) | ${published(r)} | [plot](${r.run}.svg) |`,
@@ -219,6 +321,13 @@ e.g. MAML 60,000 × 32 tasks).
 | run | algorithm | dataset | task | meta-iterations | training min | backend | accuracy | published | plot |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+## Comparison
+
+Meta-validation accuracy against training minutes, one plot per task; the last point of each run is
+its final evaluation, the dotted lines the published accuracies.
+
+${comparisons}
 
 ## Learning curves
 

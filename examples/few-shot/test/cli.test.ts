@@ -6,6 +6,8 @@ import { parseCommandLine } from '../src/args.js';
 import {
   accuracyPlot,
   axisTicks,
+  comparisonKey,
+  comparisonPlot,
   curveTable,
   type RunReport,
   rebuildReports,
@@ -177,8 +179,41 @@ describe('report', () => {
         `### ${report.run}\n\n![${report.run}](${report.run}.svg)\n\n${curveTable(report)}`,
       );
       expect(await readFile(join(directory, `${other.run}.svg`), 'utf8')).toBe(accuracyPlot(other));
+      // One comparison plot per task (ways, shots, dataset), embedded in the README.
+      for (const key of ['5w1s-omniglot', '5w5s-omniglot']) {
+        expect(readme).toContain(`![${key}](comparison-${key}.svg)`);
+      }
+      expect(await readFile(join(directory, 'comparison-5w5s-omniglot.svg'), 'utf8')).toBe(
+        comparisonPlot([other]),
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  test('the comparison plot puts every run on one time axis with its published accuracy', () => {
+    const slower: RunReport = {
+      ...report,
+      run: 'protonet-5w1s-omniglot-train60w',
+      algorithm: 'protonet',
+      trainingMinutes: 3,
+      final: { accuracy: 0.9, ci95: 0.01, tasks: 600, steps: 0 },
+    };
+    expect(comparisonKey(slower)).toBe('5w1s-omniglot');
+    const svg = comparisonPlot([report, slower]);
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    // One line and one end point per run; one dotted published line per algorithm with a paper number.
+    expect(svg.match(/<path /g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+    expect(svg.match(/stroke-dasharray="2 3"/g)).toHaveLength(2);
+    expect(svg).toContain('maml: 62.0% ± 2.0%');
+    expect(svg).toContain('protonet-train60w: 90.0% ± 1.0%');
+    expect(svg).toContain('published 98.8%');
+    // x is minutes: the 1.5-minute run ends halfway along the 3-minute axis (plot from x=60, 410 wide);
+    // its evaluation at iteration 10 of 20 sits at 0.75 min.
+    const circles = [...svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]));
+    expect(circles).toEqual([60 + 410 / 2, 60 + 410]);
+    expect(svg).toContain(`M${(60 + 410 / 4).toFixed(1)},`);
+    expect(() => comparisonPlot([])).toThrow(/comparisonPlot: no reports/);
   });
 });
