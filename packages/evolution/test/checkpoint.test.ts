@@ -28,6 +28,12 @@ afterAll(async () => {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
+/** Search options over a ZDT benchmark problem, without budget, strategy or checkpoint. */
+const zdtSearch = (name: 'zdt1' | 'zdt2', variables: number, seed: number) => {
+  const problem = zdt(name, { variables });
+  return { space: problem.space, evaluator: problem.evaluate, objectives: problem.objectives, seed };
+};
+
 describe('checkpoint and resume', () => {
   test('a search killed with SIGKILL mid-run and resumed has exactly the history of an uninterrupted run', async () => {
     const dir = await tempDir();
@@ -75,14 +81,7 @@ describe('checkpoint and resume', () => {
   });
 
   test('a checkpoint write removes temporary files of an earlier write killed before its rename', async () => {
-    const problem = zdt('zdt1', { variables: 3 });
-    const options = {
-      space: problem.space,
-      evaluator: problem.evaluate,
-      objectives: problem.objectives,
-      strategy: nsga2({ populationSize: 6 }),
-      seed: 4,
-    };
+    const options = { ...zdtSearch('zdt1', 3, 4), strategy: nsga2({ populationSize: 6 }) };
     const dir = await tempDir();
     await runSearch({ ...options, budget: { generations: 1 }, checkpointDir: dir });
     // What SIGKILL between writing and renaming leaves; another file of the user's stays.
@@ -93,14 +92,7 @@ describe('checkpoint and resume', () => {
   });
 
   test('resume discards history lines written after the last checkpoint (a kill between append and rename)', async () => {
-    const problem = zdt('zdt1', { variables: 5 });
-    const options = {
-      space: problem.space,
-      evaluator: problem.evaluate,
-      objectives: problem.objectives,
-      strategy: nsga2({ populationSize: 10 }),
-      seed: 3,
-    };
+    const options = { ...zdtSearch('zdt1', 5, 3), strategy: nsga2({ populationSize: 10 }) };
     const dir = await tempDir();
     await runSearch({ ...options, budget: { generations: 4 }, checkpointDir: dir });
     await appendFile(join(dir, HISTORY_FILE), '{"index":40,"generation":4,"architecture":{"x1":0.5},"sta');
@@ -111,14 +103,7 @@ describe('checkpoint and resume', () => {
   });
 
   test('resume refuses a checkpoint written by another configuration, and runSearch refuses to overwrite one', async () => {
-    const problem = zdt('zdt2', { variables: 4 });
-    const options = {
-      space: problem.space,
-      evaluator: problem.evaluate,
-      objectives: problem.objectives,
-      budget: { generations: 2 },
-      seed: 1,
-    };
+    const options = { ...zdtSearch('zdt2', 4, 1), budget: { generations: 2 } };
     const dir = await tempDir();
     await runSearch({ ...options, strategy: nsga2({ populationSize: 6 }), checkpointDir: dir });
     await expect(
