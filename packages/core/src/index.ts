@@ -105,34 +105,51 @@ export { Flatten } from './nn/layers/flatten.js';
 export type { GlobalAvgPoolConfig } from './nn/layers/global-avg-pool.js';
 export { GlobalAvgPool } from './nn/layers/global-avg-pool.js';
 export type { WeightInit } from './nn/layers/initializers.js';
+export { initWeight } from './nn/layers/initializers.js';
 export type {
   ChannelSelection,
   ChannelSliceable,
   ChildMapper,
   Cloneable,
   Configurable,
+  JsonObject,
+  JsonValue,
   ModuleBuilder,
   NamedModules,
   SerializedChild,
   SerializedModule,
   StructurallyCloneable,
 } from './nn/layers/layer-utils.js';
+// The helpers the built-in layers are written with, public so that plugins write first-class layers.
 export {
+  checkIndices,
+  checkInput,
+  checkInteger,
+  checkPair,
+  checkWeightShape,
+  cloneChild,
   cloneModule,
+  copyVariable,
+  emitTrace,
+  gatherAxis,
   isChannelSliceable,
   isCloneable,
   isStructurallyCloneable,
+  namedEntries,
+  seedFrom,
   serializeModule,
 } from './nn/layers/layer-utils.js';
 export { MaxPool2d } from './nn/layers/max-pool2d.js';
 export type { ModuleClassEntry } from './nn/layers/module-config.js';
 export { moduleClasses, moduleFromConfig } from './nn/layers/module-config.js';
-export type { Pool2dConfig, Pool2dOptions } from './nn/layers/pool2d.js';
+export type { Pool2dConfig, Pool2dOptions, PoolPadding } from './nn/layers/pool2d.js';
 export { Pool2d } from './nn/layers/pool2d.js';
 export type { ResidualConfig, ResidualOptions } from './nn/layers/residual.js';
 export { Residual } from './nn/layers/residual.js';
 export type { SequentialConfig } from './nn/layers/sequential.js';
 export { Sequential } from './nn/layers/sequential.js';
+export type { SumConfig } from './nn/layers/sum.js';
+export { Sum } from './nn/layers/sum.js';
 export type { ZeroPadShortcutConfig, ZeroPadShortcutOptions } from './nn/layers/zero-pad-shortcut.js';
 export { ZeroPadShortcut } from './nn/layers/zero-pad-shortcut.js';
 

@@ -110,7 +110,7 @@ function replacementFor(
 
 /**
  * A copy of a traced module whose layers follow `plan`: layers sliced with their
- * `withChannels`/`withInputs`/`withOutputs` (real pruning) or copied with the dropped inputs
+ * `withChannels({ inputs, outputs })` (real pruning) or copied with the dropped inputs
  * zeroed (`mask`). Composition modules are copied with `cloneWith`; the original is untouched.
  */
 export function rebuildModule(

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
 import { BatchNorm, normalizeBatch, type RecalibratableNorm } from '../nn/layers/batch-norm.js';
-import { checkInput, checkInt, emitTrace } from '../nn/layers/layer-utils.js';
+import { checkInput, checkInteger, emitTrace } from '../nn/layers/layer-utils.js';
 import { type ApplyContext, Module } from '../nn/module.js';
 import type { ExtractionContext, SubnetExtractable } from './extraction.js';
 import { checkPermutation, copyVariablesInto, permuteVariable } from './variable-utils.js';
@@ -41,7 +41,7 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
 
   constructor(options: DynamicBatchNormOptions) {
     super();
-    this.maxChannels = checkInt(SOURCE, 'maxChannels', options?.maxChannels);
+    this.maxChannels = checkInteger(SOURCE, 'maxChannels', options?.maxChannels);
     this.#momentum = checkMomentum(options.momentum === undefined ? 0.1 : options.momentum);
     const epsilon = options.epsilon ?? 1e-5;
     if (typeof epsilon !== 'number' || !(epsilon > 0)) {

@@ -6,7 +6,7 @@ import { AutomlError, describeValue } from '../internal/errors.js';
 import { Conv2d } from '../nn/layers/conv2d.js';
 import type { WeightInit } from '../nn/layers/initializers.js';
 import { initWeight } from '../nn/layers/initializers.js';
-import { checkInput, checkInt, emitTrace } from '../nn/layers/layer-utils.js';
+import { checkInput, checkInteger, emitTrace } from '../nn/layers/layer-utils.js';
 import { type ApplyContext, type ArchValues, Module, resolveApplyOptions } from '../nn/module.js';
 import type { Rng } from '../random/rng.js';
 import type { Choice } from '../search-space/choices.js';
@@ -85,10 +85,10 @@ export class DynamicConv2d extends Module implements SubnetExtractable, Declares
 
   constructor(options: DynamicConv2dOptions) {
     super();
-    this.maxInChannels = checkInt(SOURCE, 'maxInChannels', options?.maxInChannels);
-    this.maxOutChannels = checkInt(SOURCE, 'maxOutChannels', options.maxOutChannels);
+    this.maxInChannels = checkInteger(SOURCE, 'maxInChannels', options?.maxInChannels);
+    this.maxOutChannels = checkInteger(SOURCE, 'maxOutChannels', options.maxOutChannels);
     this.depthwise = options.depthwise ?? false;
-    this.strides = checkInt(SOURCE, 'strides', options.strides ?? 1);
+    this.strides = checkInteger(SOURCE, 'strides', options.strides ?? 1);
     this.useBias = options.useBias ?? false;
     this.transformKernels = options.transformKernels ?? false;
     const sizes = options.kernelSizes;

@@ -4,7 +4,7 @@ import { AutomlError } from '../internal/errors.js';
 import { Dense } from '../nn/layers/dense.js';
 import type { WeightInit } from '../nn/layers/initializers.js';
 import { initWeight } from '../nn/layers/initializers.js';
-import { checkInput, checkInt, emitTrace } from '../nn/layers/layer-utils.js';
+import { checkInput, checkInteger, emitTrace } from '../nn/layers/layer-utils.js';
 import { type ApplyContext, Module } from '../nn/module.js';
 import type { Rng } from '../random/rng.js';
 import type { Choice } from '../search-space/choices.js';
@@ -46,8 +46,8 @@ export class DynamicLinear extends Module implements SubnetExtractable, Declares
 
   constructor(options: DynamicLinearOptions) {
     super();
-    this.maxInUnits = checkInt(SOURCE, 'maxInUnits', options?.maxInUnits);
-    this.maxOutUnits = checkInt(SOURCE, 'maxOutUnits', options.maxOutUnits);
+    this.maxInUnits = checkInteger(SOURCE, 'maxInUnits', options?.maxInUnits);
+    this.maxOutUnits = checkInteger(SOURCE, 'maxOutUnits', options.maxOutUnits);
     this.useBias = options.useBias ?? true;
     this.outUnitsRule = options.outUnits ?? this.maxOutUnits;
     checkRule(SOURCE, 'outUnits', this.outUnitsRule, this.maxOutUnits);

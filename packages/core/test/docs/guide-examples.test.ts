@@ -15,10 +15,17 @@ import {
   AutomlError,
   BatchNorm,
   buildLatencyTable,
+  type ChannelSelection,
+  type ChildMapper,
   Conv2d,
   categorical,
+  checkIndices,
+  checkInput,
+  checkInteger,
+  cloneChild,
   cloneModule,
   convBnAct,
+  copyVariable,
   cosineSchedule,
   createBlock,
   createModel,
@@ -30,11 +37,13 @@ import {
   defineSearchSpace,
   dependencyGroups,
   distillationLoss,
+  emitTrace,
   type FitEvent,
   Flatten,
   fit,
   formatProfile,
   GlobalAvgPool,
+  gatherAxis,
   getModelDefinition,
   initBackend,
   intRange,
@@ -45,6 +54,7 @@ import {
   Module,
   maskChannels,
   measureLatency,
+  moduleClasses,
   moduleFromConfig,
   NetworkGraph,
   NonFiniteLossError,
@@ -58,6 +68,7 @@ import {
   realRange,
   recalibrateBatchNorm,
   registerBlock,
+  registerLayerConverter,
   registerModel,
   restoreRng,
   Sequential,
@@ -175,6 +186,135 @@ describe('the contracts', () => {
     );
     y.dispose();
     head.dispose();
+  });
+
+  test('a first-class layer and composition module of a plugin', () => {
+    // #region guide
+    const SOURCE = '@my-org/scale/ChannelScale';
+
+    /** y = x·γ on NHWC inputs, one learned scale per channel: a leaf layer. */
+    class ChannelScale extends Module {
+      static override readonly className = 'ChannelScale';
+      readonly channels: number;
+      constructor(options: { channels: number }, gamma?: tf.Tensor) {
+        super();
+        this.channels = checkInteger(SOURCE, 'channels', options?.channels); // an integer >= 1
+        this.addVariable('gamma', gamma ?? tf.ones([this.channels])); // takes ownership of `gamma`
+      }
+      override forward(x: tf.Tensor, ctx: ApplyContext): tf.Tensor {
+        checkInput(`${SOURCE}.forward (${this.path})`, x, [4], this.channels, 'NHWC');
+        const y = tf.mul(x, this.param('gamma', ctx));
+        // To the graph a batch norm without centring: per channel, no MACs, `channels` parameters.
+        emitTrace(ctx, this, 'batchNorm', [x], y, { channels: this.channels, center: false });
+        return y;
+      }
+      getConfig() {
+        return { channels: this.channels }; // serializeModule, moduleFromConfig
+      }
+      clone(): ChannelScale {
+        return new ChannelScale({ channels: this.channels }, copyVariable(this, 'gamma')); // cloneModule
+      }
+      withChannels({ outputs }: ChannelSelection): ChannelScale {
+        // prune: a per-channel layer keeps the channels its input keeps
+        const all = Array.from({ length: this.channels }, (_, c) => c);
+        const kept = checkIndices(`${SOURCE}.withChannels`, 'outputs', outputs ?? all, this.channels);
+        return new ChannelScale({ channels: kept.length }, gatherAxis(this.variable('gamma'), kept, 0));
+      }
+    }
+
+    /** y = a(x) + b(x): two branches summed (a RepVGG-style block before fusion), a composition module. */
+    class TwoBranch extends Module {
+      static override readonly className = 'TwoBranch';
+      constructor(a: Module, b: Module) {
+        super();
+        this.addModule('a', a);
+        this.addModule('b', b);
+      }
+      override forward(x: tf.Tensor, ctx: ApplyContext): tf.Tensor {
+        const [a, b] = [...this.children().values()] as [Module, Module];
+        const [ya, yb] = [a.forward(x, ctx), b.forward(x, ctx)]; // children trace themselves
+        const y = tf.add(ya, yb);
+        emitTrace(ctx, this, 'add', [ya, yb], y); // the join, so that the graph has both edges
+        return y;
+      }
+      cloneWith(mapChild: ChildMapper): TwoBranch {
+        // cloneModule and prune replace descendants through cloneWith
+        const [a, b] = [...this.children().values()] as [Module, Module];
+        return new TwoBranch(cloneChild(a, mapChild), cloneChild(b, mapChild));
+      }
+      clone(): TwoBranch {
+        return this.cloneWith(() => undefined);
+      }
+    }
+
+    moduleClasses.register('ChannelScale', {
+      fromConfig: (config) => new ChannelScale(config as { channels: number }),
+    });
+    // Export: a 1×1 depthwise conv computes x·γ with stock TF.js layers.
+    registerLayerConverter('ChannelScale', (module, input, ctx) => {
+      const scale = module as ChannelScale;
+      const kernel = tf.reshape(scale.variable('gamma'), [1, 1, scale.channels, 1]);
+      const make = (name: string) => tf.layers.depthwiseConv2d({ name, kernelSize: 1, useBias: false });
+      return ctx.apply(scale, make, input, { weights: [kernel] });
+    });
+    registerLayerConverter('TwoBranch', (module, input, ctx) => {
+      const branches = [...module.children().values()].map((branch) => ctx.convert(branch, input));
+      return ctx.apply(module, (name) => tf.layers.add({ name }), branches);
+    });
+
+    const net = new Sequential([
+      [
+        'block',
+        new TwoBranch(
+          new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 3, seed: 0 }),
+          new Conv2d({ inChannels: 3, outChannels: 4, kernelSize: 1, seed: 1 }),
+        ),
+      ],
+      ['scale', new ChannelScale({ channels: 4 })],
+      ['pool', new GlobalAvgPool()],
+      ['fc', new Dense({ inUnits: 4, outUnits: 2, seed: 2 })],
+    ]);
+    const inputShape = [8, 8, 3];
+    const graph = NetworkGraph.fromModule(net, inputShape);
+    graph.layer('scale'); // { op: 'batchNorm', macs: 0, params: 4, … }
+    profileModel(net, { inputShape }).params; // 3·3·3·4 + 4 + 3·4 + 4 + 4 + 4·2 + 2 = 142
+    // One dependency group: both branches' filters (the add ties them), the scale, fc's inputs.
+    const pruned = prune(net, { 'block.a': [0, 2] }, { inputShape }); // keeps 2 of the 4 channels
+    const model = toLayersModel(pruned, { inputShape }); // conv2d, conv2d, add, depthwiseConv2d, …
+    const twin = moduleFromConfig(serializeModule(new ChannelScale({ channels: 3 }))); // fresh weights
+    // #endregion guide
+
+    expect(graph.layer('scale')).toMatchObject({ op: 'batchNorm', macs: 0, params: 4 });
+    expect(profileModel(net, { inputShape }).params).toBe(142);
+    expect(net.countParameters()).toBe(142);
+    const prunedScale = (pruned as Sequential).get('scale') as ChannelScale;
+    expect(prunedScale).toBeInstanceOf(ChannelScale);
+    expect(prunedScale.channels).toBe(2);
+    expect(pruned.countParameters()).toBe(3 * 3 * 3 * 2 + 2 + 3 * 2 + 2 + 2 + 2 * 2 + 2);
+    // Pruning equals zeroing the removed channels; the exported model computes the same.
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
+    const masked = maskChannels(net, { 'block.a': [0, 2] }, { inputShape });
+    const [a, b, c] = [pruned.apply(x), masked.apply(x), model.predict(x) as tf.Tensor];
+    expect(relativeError(a, b)).toBeLessThan(1e-5);
+    expect(relativeError(c, a)).toBeLessThan(1e-5);
+    expect(model.layers.map((layer) => layer.getClassName())).toEqual([
+      'InputLayer',
+      'Conv2D',
+      'Conv2D',
+      'Add',
+      'DepthwiseConv2D',
+      'GlobalAveragePooling2D',
+      'Dense',
+    ]);
+    expect(twin).toBeInstanceOf(ChannelScale);
+    expect((twin as ChannelScale).channels).toBe(3);
+    expect(() => checkInteger(SOURCE, 'channels', 2.5)).toThrow(
+      '@my-org/scale/ChannelScale: channels must be an integer >= 1, got 2.5',
+    );
+    expect(() => net.apply(tf.zeros([1, 8, 8, 4]))).toThrow(/expected 3 channels/);
+    tf.dispose([x, a, b, c]);
+    for (const m of [net, pruned, masked, twin]) m.dispose();
+    model.dispose();
   });
 });
 

@@ -1,13 +1,7 @@
 import { describeValue, type Fail } from './errors.js';
 
-/** Checks that `value` is an integer in [min, max] and returns it; the error names the option and the range. */
-export function checkInteger(fail: Fail, name: string, value: unknown, min: number, max = Infinity): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw fail(`${name} must be an integer ${range}, got ${describeValue(value)}`);
-  }
-  return value;
-}
+// One integer check across the packages: core's (the error names the option and the range).
+export { checkInteger } from '@automl-ts/core';
 
 /** Checks that `value` is one of `allowed` and returns it. */
 export function checkOneOf<T extends string | number>(

@@ -8,7 +8,7 @@ import {
   type ChannelSelection,
   checkIndices,
   checkInput,
-  checkInt,
+  checkInteger,
   checkWeightShape,
   emitTrace,
   gatherAxis,
@@ -90,7 +90,7 @@ export class BatchNorm extends Module implements RecalibratableNorm {
 
   constructor(options: BatchNormOptions, initial?: BatchNormWeights) {
     super();
-    this.channels = checkInt(SOURCE, 'channels', options?.channels);
+    this.channels = checkInteger(SOURCE, 'channels', options?.channels);
     this.#momentum = checkMomentum(options.momentum === undefined ? 0.1 : options.momentum);
     const epsilon = options.epsilon ?? 1e-5;
     if (typeof epsilon !== 'number' || !(epsilon > 0)) {

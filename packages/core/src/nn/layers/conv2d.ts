@@ -10,7 +10,7 @@ import {
   type ChannelSelection,
   checkIndices,
   checkInput,
-  checkInt,
+  checkInteger,
   checkPair,
   checkWeightShape,
   copyVariable,
@@ -104,12 +104,12 @@ export class Conv2d extends Module {
 
   constructor(options: Conv2dOptions, initial?: Conv2dWeights) {
     super();
-    this.inChannels = checkInt(SOURCE, 'inChannels', options?.inChannels);
-    this.outChannels = checkInt(SOURCE, 'outChannels', options.outChannels);
+    this.inChannels = checkInteger(SOURCE, 'inChannels', options?.inChannels);
+    this.outChannels = checkInteger(SOURCE, 'outChannels', options.outChannels);
     this.kernelSize = checkPair(SOURCE, 'kernelSize', options.kernelSize, Number.NaN);
     this.strides = checkPair(SOURCE, 'strides', options.strides, 1);
     this.dilation = checkPair(SOURCE, 'dilation', options.dilation, 1);
-    this.groups = checkInt(SOURCE, 'groups', options.groups ?? 1);
+    this.groups = checkInteger(SOURCE, 'groups', options.groups ?? 1);
     this.useBias = options.useBias ?? true;
     this.padding = checkPadding(options.padding ?? 'same');
     if (this.inChannels % this.groups !== 0 || this.outChannels % this.groups !== 0) {

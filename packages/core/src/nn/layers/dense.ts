@@ -9,7 +9,7 @@ import {
   type ChannelSelection,
   checkIndices,
   checkInput,
-  checkInt,
+  checkInteger,
   checkWeightShape,
   copyVariable,
   emitTrace,
@@ -58,8 +58,8 @@ export class Dense extends Module {
 
   constructor(options: DenseOptions, initial?: DenseWeights) {
     super();
-    this.inUnits = checkInt(SOURCE, 'inUnits', options?.inUnits);
-    this.outUnits = checkInt(SOURCE, 'outUnits', options.outUnits);
+    this.inUnits = checkInteger(SOURCE, 'inUnits', options?.inUnits);
+    this.outUnits = checkInteger(SOURCE, 'outUnits', options.outUnits);
     this.useBias = options.useBias ?? true;
     const kernelShape = [this.inUnits, this.outUnits];
     if (initial === undefined) {

@@ -100,7 +100,11 @@ export function cloneModule(module: Module, mapChild?: ChildMapper): Module {
   );
 }
 
-/** The copy of one child inside a `cloneWith`: the mapper's replacement, else a recursive copy. */
+/**
+ * The copy of one child inside a `cloneWith` of a composition module: the mapper's replacement,
+ * else a recursive copy. Implement `cloneWith(mapChild)` with it so that `cloneModule` and
+ * `prune` can replace descendants of your module.
+ */
 export function cloneChild(child: Module, mapChild: ChildMapper): Module {
   return mapChild(child, child.path) ?? cloneModule(child, mapChild);
 }
@@ -124,7 +128,20 @@ export function namedEntries(modules: NamedModules): Array<readonly [string, Mod
     : Object.entries(modules as Readonly<Record<string, Module>>);
 }
 
-/** Reports one computation to `ctx.trace`, when tracing. */
+/**
+ * Reports one computation to `ctx.trace`, when tracing (a no-op otherwise). Every leaf layer calls
+ * it once per computation with the tensors it read and produced and its settings (see
+ * `TraceEvent.attrs` for what each op needs); composition modules call it for their joins
+ * (`add`, `concat`). `NetworkGraph`, profiling, pruning and extraction see a module only through
+ * these events.
+ *
+ * @example
+ * override forward(x: tf.Tensor, ctx: ApplyContext): tf.Tensor {
+ *   const y = tf.mul(x, this.param('gamma', ctx));
+ *   emitTrace(ctx, this, 'batchNorm', [x], y, { channels: this.channels, center: false });
+ *   return y;
+ * }
+ */
 export function emitTrace(
   ctx: ApplyContext,
   module: Module,
@@ -136,10 +153,26 @@ export function emitTrace(
   ctx.trace?.record({ module, op, inputs, output, attrs });
 }
 
-/** Throws unless `value` is an integer ≥ `min`. */
-export function checkInt(source: string, name: string, value: unknown, min = 1): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new AutomlError(source, `${name} must be an integer >= ${min}, got ${describeValue(value)}`);
+/**
+ * Returns `value` when it is an integer in `[min, max]`, else throws naming the option and the
+ * range. `where` is an error source (`'@automl-ts/my-plugin/MyLayer'`) or a function making the
+ * error (from `errorFactory`).
+ *
+ * @example
+ * const channels = checkInteger('@my-org/my-plugin/ChannelScale', 'channels', options.channels);
+ * // @my-org/my-plugin/ChannelScale: channels must be an integer >= 1, got 2.5
+ */
+export function checkInteger(
+  where: string | ((message: string) => Error),
+  name: string,
+  value: unknown,
+  min = 1,
+  max = Number.POSITIVE_INFINITY,
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `in [${min}, ${max}]`;
+    const message = `${name} must be an integer ${range}, got ${describeValue(value)}`;
+    throw typeof where === 'string' ? new AutomlError(where, message) : where(message);
   }
   return value;
 }
@@ -226,12 +259,12 @@ export function seedFrom(seed: number | string | Rng | undefined): number | unde
   return seed === undefined ? undefined : toRng(seed).seed();
 }
 
-/** `tf.gather` along `axis` with plain indices (an int32 tensor is created and freed). */
 /** Whether two index lists are equal element by element. */
 export function arraysEqual(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+/** `tf.gather` along `axis` with plain indices (an int32 tensor is created and freed). */
 export function gatherAxis(x: tf.Tensor, indices: readonly number[], axis: number): tf.Tensor {
   return tf.tidy(() => tf.gather(x, tf.tensor1d(indices as number[], 'int32'), axis));
 }

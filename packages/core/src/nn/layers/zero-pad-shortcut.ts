@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ApplyContext } from '../module.js';
 import { Module } from '../module.js';
-import { checkInput, checkInt, checkPair, emitTrace } from './layer-utils.js';
+import { checkInput, checkInteger, checkPair, emitTrace } from './layer-utils.js';
 
 /** Options of {@link ZeroPadShortcut}. */
 export interface ZeroPadShortcutOptions {
@@ -41,8 +41,8 @@ export class ZeroPadShortcut extends Module {
     super();
     const source = '@automl-ts/core/ZeroPadShortcut';
     this.strides = checkPair(source, 'strides', options.strides, 1);
-    this.padBefore = checkInt(source, 'padBefore', options.padBefore ?? 0, 0);
-    this.padAfter = checkInt(source, 'padAfter', options.padAfter ?? 0, 0);
+    this.padBefore = checkInteger(source, 'padBefore', options.padBefore ?? 0, 0);
+    this.padAfter = checkInteger(source, 'padAfter', options.padAfter ?? 0, 0);
   }
 
   override forward(x: tf.Tensor, ctx: ApplyContext): tf.Tensor {
