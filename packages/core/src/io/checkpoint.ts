@@ -82,6 +82,8 @@ type OptimizerRecord =
       readonly kind: 'named';
       readonly className: string;
       readonly iterations: number;
+      /** Steps per parameter (Adam's bias correction); absent in checkpoints written before them. */
+      readonly parameterSteps?: Readonly<Record<string, number>>;
       readonly weightsManifest: tf.io.WeightsManifestConfig;
     }
   | {
@@ -261,7 +263,12 @@ async function encodeOptimizer(optimizer: CheckpointOptimizer): Promise<EncodedO
     try {
       const { data, specs } = await tf.io.encodeWeights(named);
       return {
-        record: { kind: 'named', className: state.className, iterations: state.iterations },
+        record: {
+          kind: 'named',
+          className: state.className,
+          iterations: state.iterations,
+          ...(state.parameterSteps === undefined ? {} : { parameterSteps: state.parameterSteps }),
+        },
         specs,
         data,
       };
@@ -298,7 +305,12 @@ function restoreNamedState(
     slots[slot] ??= {};
     (slots[slot] as Record<string, tf.Tensor>)[parameter] = tensor;
   }
-  optimizer.setState({ className: saved.className, iterations: saved.iterations, slots });
+  optimizer.setState({
+    className: saved.className,
+    iterations: saved.iterations,
+    slots,
+    ...(saved.parameterSteps === undefined ? {} : { parameterSteps: saved.parameterSteps }),
+  });
 }
 
 async function restoreTfjsWeights(

@@ -50,9 +50,13 @@ export class Adam extends Optimizer {
     this.adamStep(name, variable, g);
   }
 
-  /** The Adam update of `variable` from gradient `g` (shared with AdamW). */
+  /**
+   * The Adam update of `variable` from gradient `g` (shared with AdamW). The bias correction uses
+   * the parameter's own step count, as PyTorch does, so a parameter outside the sampled subnets
+   * for a while is not corrected as if its moments had been averaging all along.
+   */
   protected adamStep(name: string, variable: tf.Variable, g: tf.Tensor): void {
-    const t = this.iterations;
+    const t = this.parameterSteps(name);
     const m = this.slot('m', name);
     const v = this.slot('v', name);
     m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));

@@ -6,13 +6,19 @@ import { defaultWeightDecayFilter, type WeightDecayFilter } from './weight-decay
 export type NamedGradients = ReadonlyMap<string, tf.Tensor> | Readonly<Record<string, tf.Tensor>>;
 
 /**
- * A checkpointable optimizer state: the step count and each slot (`momentum`, `m`, `v`) by
- * parameter name. `getState()` returns copies the caller disposes.
+ * A checkpointable optimizer state: the step count, each parameter's own step count and each
+ * slot (`momentum`, `m`, `v`) by parameter name. `getState()` returns copies the caller disposes.
  */
 export interface OptimizerState {
   readonly className: string;
   readonly iterations: number;
   readonly slots: Readonly<Record<string, Readonly<Record<string, tf.Tensor>>>>;
+  /**
+   * How many steps each parameter took part in (had a gradient), by name; Adam's bias
+   * correction reads these. States saved before per-parameter counts existed lack it: every
+   * parameter with a slot then counts `iterations` steps, which is what those states assumed.
+   */
+  readonly parameterSteps?: Readonly<Record<string, number>>;
 }
 
 /** Options every optimizer takes. */
@@ -29,7 +35,9 @@ export interface OptimizerOptions {
  * The shared machinery of {@link SGD}, {@link Adam} and {@link AdamW}: parameters and per-parameter
  * slots keyed by the module's full names, so that state is named, checkpointable and survives a
  * module rebuilt with the same names. Parameters without a gradient in a step are left alone
- * (supernets: weights outside the sampled subnet).
+ * (supernets: weights outside the sampled subnet), and each parameter counts its own steps
+ * ({@link Optimizer.parameterSteps}), as PyTorch's per-parameter `state['step']`: a channel
+ * first trained at step 1000 gets the bias correction of its first step, not of step 1000.
  */
 export abstract class Optimizer {
   /** Stable class name, stored in {@link OptimizerState}. */
@@ -39,6 +47,7 @@ export abstract class Optimizer {
   readonly #parameters: ReadonlyMap<string, tf.Variable>;
   readonly #decays = new Map<string, boolean>();
   readonly #slots = new Map<string, Map<string, tf.Variable>>();
+  readonly #parameterSteps = new Map<string, number>();
   #learningRate = 0;
   #iterations = 0;
 
@@ -83,6 +92,11 @@ export abstract class Optimizer {
     return this.#iterations;
   }
 
+  /** Steps the named parameter took part in (had a gradient); 0 before its first. */
+  parameterSteps(name: string): number {
+    return this.#parameterSteps.get(name) ?? 0;
+  }
+
   /** The optimised parameters by full name. */
   get parameters(): ReadonlyMap<string, tf.Variable> {
     return this.#parameters;
@@ -118,6 +132,7 @@ export abstract class Optimizer {
       }
     }
     this.#iterations += 1;
+    for (const [name] of entries) this.#parameterSteps.set(name, this.parameterSteps(name) + 1);
     tf.tidy(() => {
       for (const [name, gradient] of entries) {
         this.applyUpdate(name, this.#parameters.get(name) as tf.Variable, gradient, this.decays(name));
@@ -125,7 +140,10 @@ export abstract class Optimizer {
     });
   }
 
-  /** Updates one parameter in place (inside a tidy); `iterations` already counts this step. */
+  /**
+   * Updates one parameter in place (inside a tidy); `iterations` and `parameterSteps(name)`
+   * already count this step.
+   */
   protected abstract applyUpdate(
     name: string,
     variable: tf.Variable,
@@ -154,7 +172,12 @@ export abstract class Optimizer {
     for (const [slotName, byName] of this.#slots) {
       slots[slotName] = Object.fromEntries([...byName].map(([name, v]) => [name, tf.clone(v)]));
     }
-    return { className: this.className, iterations: this.#iterations, slots };
+    return {
+      className: this.className,
+      iterations: this.#iterations,
+      slots,
+      parameterSteps: Object.fromEntries(this.#parameterSteps),
+    };
   }
 
   /** Restores a state from {@link Optimizer.getState} (copied in; the caller keeps ownership). */
@@ -171,6 +194,16 @@ export abstract class Optimizer {
         source,
         `iterations must be an integer >= 0, got ${describeValue(state.iterations)}`,
       );
+    }
+    for (const [name, steps] of Object.entries(state.parameterSteps ?? {})) {
+      if (!this.#parameters.has(name))
+        throw new AutomlError(source, `parameterSteps names unknown parameter "${name}"`);
+      if (!Number.isInteger(steps) || steps < 0 || steps > state.iterations) {
+        throw new AutomlError(
+          source,
+          `parameterSteps of "${name}" must be an integer in [0, ${state.iterations}], got ${describeValue(steps)}`,
+        );
+      }
     }
     for (const [slotName, byName] of Object.entries(state.slots)) {
       for (const [name, value] of Object.entries(byName)) {
@@ -190,6 +223,14 @@ export abstract class Optimizer {
       for (const [name, value] of Object.entries(byName)) this.slot(slotName, name).assign(value);
     }
     this.#iterations = state.iterations;
+    this.#parameterSteps.clear();
+    if (state.parameterSteps === undefined) {
+      for (const byName of Object.values(state.slots))
+        for (const name of Object.keys(byName)) this.#parameterSteps.set(name, state.iterations);
+    } else {
+      for (const [name, steps] of Object.entries(state.parameterSteps))
+        if (steps > 0) this.#parameterSteps.set(name, steps);
+    }
   }
 
   /** Frees the slot variables (not the parameters). */

@@ -1,6 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  Adam,
   createRng,
   initBackend,
   loadCheckpoint,
@@ -102,6 +103,36 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     trainStep(restored, restoredOptimizer, batch);
     expect(snapshot(restored)).toEqual(snapshot(net));
     tf.dispose([batch.x, batch.y]);
+    net.dispose();
+    restored.dispose();
+    optimizer.dispose();
+    restoredOptimizer.dispose();
+  });
+
+  test('keeps Adam step counts per parameter, so a parameter skipped before the save resumes exactly', async () => {
+    const net = new TinyNet(1);
+    const names = [...net.namedParameters().keys()];
+    const skipped = names[0] as string;
+    const stepOnSome = (module: Module, optimizer: Adam, all: boolean) => {
+      const parameters = module.namedParameters();
+      const gradients = new Map<string, tf.Tensor>();
+      for (const [name, variable] of parameters)
+        if (all || name !== skipped) gradients.set(name, tf.onesLike(variable));
+      optimizer.step(gradients);
+      tf.dispose([...gradients.values()]);
+    };
+    const optimizer = new Adam(net.namedParameters(), { learningRate: 0.05 });
+    for (let i = 0; i < 3; i++) stepOnSome(net, optimizer, false);
+    await saveCheckpoint(dir.path, { module: net, optimizer, step: 3 });
+
+    const restored = new TinyNet(9);
+    const restoredOptimizer = new Adam(restored.namedParameters(), { learningRate: 0.05 });
+    await loadCheckpoint(dir.path, { module: restored, optimizer: restoredOptimizer });
+    expect(restoredOptimizer.parameterSteps(skipped)).toBe(0);
+    expect(restoredOptimizer.parameterSteps(names[1] as string)).toBe(3);
+    stepOnSome(net, optimizer, true);
+    stepOnSome(restored, restoredOptimizer, true);
+    expect(snapshot(restored)).toEqual(snapshot(net));
     net.dispose();
     restored.dispose();
     optimizer.dispose();

@@ -118,6 +118,70 @@ describe('optimizers match a float64 reference on a quadratic', () => {
   });
 });
 
+describe('per-parameter step counts (bias correction of rarely updated parameters)', () => {
+  // Two parameters; the second gets no gradient for the first 5 steps (a channel outside the
+  // sampled subnets). PyTorch keeps state['step'] per parameter: its first update must be the
+  // first Adam step (t = 1), not the sixth.
+  test.each<[string, boolean]>([
+    ['Adam', false],
+    ['AdamW', true],
+  ])('%s corrects each parameter by its own step count', (name, decoupled) => {
+    const a = tf.variable(tf.tensor2d(W0, [2, 2]));
+    const b = tf.variable(tf.tensor2d(W0, [2, 2]));
+    const params = new Map([
+      ['a.kernel', a],
+      ['b.kernel', b],
+    ]);
+    const options = { learningRate: 0.1, weightDecay: 0.2 };
+    const optimizer = name === 'Adam' ? new Adam(params, options) : new AdamW(params, options);
+    const reference = adamReference(0.1, 0.2, decoupled);
+    let expectedA = W0.slice();
+    let expectedB = W0.slice();
+    const stateA = new Map<string, number[]>();
+    const stateB = new Map<string, number[]>();
+    let stepsB = 0;
+    for (let t = 1; t <= 9; t++) {
+      const gradients = new Map([['a.kernel', tf.tensor2d(gradientOf([...a.dataSync()]), [2, 2])]]);
+      if (t > 5) gradients.set('b.kernel', tf.tensor2d(gradientOf([...b.dataSync()]), [2, 2]));
+      optimizer.step(gradients);
+      tf.dispose([...gradients.values()]);
+      expectedA = reference(expectedA, gradientOf(expectedA), t, stateA);
+      if (t > 5) {
+        stepsB += 1;
+        expectedB = reference(expectedB, gradientOf(expectedB), stepsB, stateB);
+      }
+      for (const [i, value] of a.dataSync().entries()) expect(value).toBeCloseTo(expectedA[i] as number, 5);
+      for (const [i, value] of b.dataSync().entries()) expect(value).toBeCloseTo(expectedB[i] as number, 5);
+    }
+    expect(optimizer.iterations).toBe(9);
+    expect(optimizer.parameterSteps('a.kernel')).toBe(9);
+    expect(optimizer.parameterSteps('b.kernel')).toBe(4);
+    optimizer.dispose();
+    tf.dispose([a, b]);
+  });
+
+  // Adam's first step is lr·sign(g); with the global count (t = 1001) it would be about 10× smaller.
+  test('the first step of a late parameter is about lr·sign(g), as in a fresh optimizer', () => {
+    const a = tf.variable(tf.zeros([2]));
+    const b = tf.variable(tf.zeros([2]));
+    const adam = new Adam(
+      new Map([
+        ['a.kernel', a],
+        ['b.kernel', b],
+      ]),
+      { learningRate: 0.01 },
+    );
+    const g = tf.tensor1d([3, -0.5]);
+    for (let t = 0; t < 1000; t++) adam.step({ 'a.kernel': g });
+    adam.step({ 'b.kernel': g });
+    const moved = [...b.dataSync()];
+    expect(moved[0]).toBeCloseTo(-0.01, 6);
+    expect(moved[1]).toBeCloseTo(0.01, 6);
+    adam.dispose();
+    tf.dispose([a, b, g]);
+  });
+});
+
 describe('weight decay', () => {
   test('the default filter decays kernels, not biases or batch-norm parameters', () => {
     const v = (shape: number[]) => tf.variable(tf.zeros(shape));
@@ -197,6 +261,38 @@ describe('optimizer state', () => {
       ...Object.values(state.slots).flatMap((s) => Object.values(s)),
     ]);
     optimizer.dispose();
+    resumed.dispose();
+  });
+
+  test('per-parameter step counts survive getState/setState; old states count every slot at iterations', () => {
+    const a = tf.variable(tf.zeros([2]));
+    const b = tf.variable(tf.zeros([2]));
+    const params = new Map([
+      ['a.kernel', a],
+      ['b.kernel', b],
+    ]);
+    const adam = new Adam(params, { learningRate: 0.01 });
+    const g = tf.tensor1d([1, -1]);
+    for (let t = 0; t < 4; t++) adam.step({ 'a.kernel': g });
+    adam.step({ 'a.kernel': g, 'b.kernel': g });
+    const state = adam.getState();
+    expect(state.parameterSteps).toEqual({ 'a.kernel': 5, 'b.kernel': 1 });
+    const resumed = new Adam(params, { learningRate: 0.01 });
+    resumed.setState(state);
+    expect(resumed.parameterSteps('a.kernel')).toBe(5);
+    expect(resumed.parameterSteps('b.kernel')).toBe(1);
+    const { parameterSteps: _dropped, ...legacy } = state;
+    resumed.setState(legacy);
+    expect(resumed.parameterSteps('a.kernel')).toBe(5);
+    expect(resumed.parameterSteps('b.kernel')).toBe(5);
+    expect(() => resumed.setState({ ...state, parameterSteps: { 'a.kernel': 6 } })).toThrow(
+      '@automl-ts/core/Adam.setState: parameterSteps of "a.kernel" must be an integer in [0, 5], got 6',
+    );
+    expect(() => resumed.setState({ ...state, parameterSteps: { 'c.kernel': 1 } })).toThrow(
+      'parameterSteps names unknown parameter "c.kernel"',
+    );
+    tf.dispose([a, b, g, ...Object.values(state.slots).flatMap((s) => Object.values(s))]);
+    adam.dispose();
     resumed.dispose();
   });
 
