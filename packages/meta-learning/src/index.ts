@@ -13,7 +13,7 @@ export type { ReptileInnerOptimizer, ReptileOptions, ResolvedReptileOptions } fr
 export { Reptile, resolveReptileOptions } from './algorithms/reptile.js';
 export type { GradientLearnerSettings } from './internal/gradient-learner.js';
 export type { ResolvedTaskLoss, TaskKind, TaskLoss } from './internal/losses.js';
-export { crossEntropyLoss, meanSquaredError } from './internal/losses.js';
+export { meanSquaredError } from './internal/losses.js';
 export type {
   AdaptedModel,
   AdaptOptions,

@@ -14,7 +14,7 @@ import {
   type Rng,
   Sequential,
 } from '@automl-ts/core';
-import type { SampledTask, TaskSource } from '@automl-ts/meta-learning';
+import type { MetaLearner, SampledTask, Task, TaskSource } from '@automl-ts/meta-learning';
 import * as tf from '@tensorflow/tfjs';
 
 /** Backends the numeric tests run on. */
@@ -136,4 +136,75 @@ export function tinyDepthwiseNet(options: {
 /** Values of every variable of a module, by name (copied out). */
 export function variableValues(module: Module): Map<string, Float32Array> {
   return new Map([...module.namedVariables()].map(([name, v]) => [name, v.dataSync() as Float32Array]));
+}
+
+function dot(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.sum(tf.mul(a, b)).dataSync()[0] as number);
+}
+
+/**
+ * Relative errors of meta-gradients against central differences of the meta-loss
+ * L(θ) = L_query(adapt(θ, support)), along the `exact` gradient and two seeded random directions
+ * (ε = 3e-3 along each unit direction: it balances truncation against float32 rounding,
+ * ~1e-7·|L|/ε). Directions span the parameters `exact` has a gradient for (a supernet's inactive
+ * candidates cannot change the loss). Returns, per direction, the error of `exact` and of
+ * `approximate` (e.g. first-order MAML's gradients). Restores the parameters.
+ */
+export function metaGradientErrors(
+  learner: MetaLearner,
+  task: Task,
+  exact: ReadonlyMap<string, tf.Tensor>,
+  approximate: ReadonlyMap<string, tf.Tensor>,
+  seed = 7,
+): { exact: number; approximate: number }[] {
+  const params = new Map([...learner.metaParameters()].filter(([name]) => exact.has(name)));
+  const metaLoss = () => {
+    const adapted = learner.adapt(task.support);
+    const value = tf.tidy(
+      () => learner.loss.fn(adapted.predict(task.query.x), task.query.y).dataSync()[0] as number,
+    );
+    adapted.dispose();
+    return value;
+  };
+  const original = new Map([...params].map(([name, p]) => [name, tf.clone(p)]));
+  const rng = createRng(seed);
+  const eps = 3e-3;
+  const errors: { exact: number; approximate: number }[] = [];
+  for (let d = 0; d < 3; d++) {
+    const direction = new Map(
+      [...params].map(([name, p]) => [
+        name,
+        d === 0 ? tf.clone(exact.get(name) as tf.Tensor) : uniform(rng, p.shape),
+      ]),
+    );
+    const norm = Math.sqrt([...direction.values()].reduce((sum, t) => sum + dot(t, t), 0));
+    const along = (gradients: ReadonlyMap<string, tf.Tensor>) =>
+      [...direction].reduce((sum, [name, t]) => {
+        const g = gradients.get(name);
+        return g === undefined ? sum : sum + dot(g, t);
+      }, 0) / norm;
+    const at = (sign: number) => {
+      for (const [name, p] of params) {
+        tf.tidy(() =>
+          p.assign(
+            tf.add(
+              original.get(name) as tf.Tensor,
+              tf.mul(direction.get(name) as tf.Tensor, (sign * eps) / norm),
+            ),
+          ),
+        );
+      }
+      return metaLoss();
+    };
+    const fd = (at(1) - at(-1)) / (2 * eps);
+    for (const [name, p] of params) p.assign(original.get(name) as tf.Tensor);
+    const reference = Math.max(Math.abs(fd), 1e-3);
+    errors.push({
+      exact: Math.abs(along(exact) - fd) / reference,
+      approximate: Math.abs(along(approximate) - fd) / reference,
+    });
+    tf.dispose([...direction.values()]);
+  }
+  tf.dispose([...original.values()]);
+  return errors;
 }

@@ -72,19 +72,20 @@ export class ANIL extends GradientMetaLearner {
   }
 
   protected override taskFunctions(task: Task, _meta: ParamMap): TaskFunctions {
+    const arch = task.arch ?? this.arch;
     const cache = new Map<'support' | 'query', tf.Tensor>();
     // Cached across inner steps (and kept out of their tidy scopes); freed by dispose().
     const features = (which: 'support' | 'query'): tf.Tensor => {
       let value = cache.get(which);
       if (value === undefined) {
-        value = tf.keep(this.#split.features(task[which].x, this.arch));
+        value = tf.keep(this.#split.features(task[which].x, arch));
         cache.set(which, value);
       }
       return value;
     };
     return {
-      support: (adapted) => this.#split.classify(features('support'), this.arch, adapted),
-      query: (adapted) => this.#split.classify(features('query'), this.arch, adapted),
+      support: (adapted) => this.#split.classify(features('support'), arch, adapted),
+      query: (adapted) => this.#split.classify(features('query'), arch, adapted),
       dispose: () => tf.dispose([...cache.values()]),
     };
   }

@@ -4,6 +4,7 @@ import {
   Adam,
   type ArchValues,
   cloneModule,
+  crossEntropy,
   Dense,
   Flatten,
   type Module,
@@ -12,9 +13,9 @@ import {
 } from '@automl-ts/core';
 import * as tf from '@tensorflow/tfjs';
 import { errorFactory } from '../internal/errors.js';
-import { countCorrect, crossEntropyLoss, oneHotTargets, type ResolvedTaskLoss } from '../internal/losses.js';
+import { oneHotTargets, type ResolvedTaskLoss, resolveLoss } from '../internal/losses.js';
+import { metaBatchGradients } from '../internal/meta-batch.js';
 import { type HeadSplit, orderedChildren, type RunMode, splitHead } from '../internal/model-runner.js';
-import { accumulate } from '../internal/params.js';
 import { checkSupportSet, checkTasks } from '../internal/validate.js';
 import type {
   AdaptedModel,
@@ -98,7 +99,7 @@ export class ProtoNet implements MetaLearner {
   readonly algorithm = 'protonet';
   readonly module: Module;
   readonly innerSteps = 0;
-  readonly loss: ResolvedTaskLoss = { kind: 'classification', name: 'crossEntropy', fn: crossEntropyLoss };
+  readonly loss: ResolvedTaskLoss = resolveLoss(errorFactory(SOURCE), 'crossEntropy');
   arch: ArchValues | undefined;
   readonly #split: HeadSplit | undefined;
 
@@ -138,9 +139,9 @@ export class ProtoNet implements MetaLearner {
     return tf.tidy(() => flat(this.#encode(x, mode)));
   }
 
-  #encode(x: tf.Tensor, mode: RunMode): tf.Tensor {
-    if (this.#split !== undefined) return this.#split.features(x, this.arch, undefined, mode);
-    return this.module.apply(x, { ...mode, arch: this.arch });
+  #encode(x: tf.Tensor, mode: RunMode, arch: ArchValues | undefined = this.arch): tf.Tensor {
+    if (this.#split !== undefined) return this.#split.features(x, arch, undefined, mode);
+    return this.module.apply(x, { ...mode, arch });
   }
 
   metaGradients(tasks: readonly Task[]): MetaGradients {
@@ -148,51 +149,39 @@ export class ProtoNet implements MetaLearner {
     const ways = shape?.ways as number;
     const parameters = this.metaParameters();
     const names = [...parameters.keys()];
-    const sums = new Map<string, tf.Tensor>();
-    let lossSum = 0;
-    let correct = 0;
-    let queried = 0;
-    try {
-      for (const task of tasks) {
-        let logits: tf.Tensor | undefined;
-        const outcome = tf.tidy(() => {
-          const { value, grads } = tf.engine().gradients(
-            () => {
-              const supportCount = task.support.x.shape[0] as number;
-              const embeddings = this.embed(tf.concat([task.support.x, task.query.x], 0), TRAINING);
-              const [support, query] = tf.split(embeddings, [supportCount, -1], 0) as [
-                tf.Tensor2D,
-                tf.Tensor2D,
-              ];
-              logits = tf.keep(negativeSquaredDistances(query, prototypesOf(support, task.support.y, ways)));
-              return crossEntropyLoss(logits, task.query.y);
-            },
-            [...parameters.values()],
-            undefined,
-            true,
-          );
-          const kept: Record<string, tf.Tensor> = {};
-          names.forEach((name, i) => {
-            const gradient = grads[i];
-            if (gradient != null) kept[name] = gradient;
-          });
-          return { value, kept };
+    return metaBatchGradients(tasks, 'classification', (task) => {
+      let logits: tf.Tensor | undefined;
+      const outcome = tf.tidy(() => {
+        const { value, grads } = tf.engine().gradients(
+          () => {
+            const supportCount = task.support.x.shape[0] as number;
+            const embeddings = flat(
+              this.#encode(tf.concat([task.support.x, task.query.x], 0), TRAINING, task.arch ?? this.arch),
+            );
+            const [support, query] = tf.split(embeddings, [supportCount, -1], 0) as [
+              tf.Tensor2D,
+              tf.Tensor2D,
+            ];
+            logits = tf.keep(negativeSquaredDistances(query, prototypesOf(support, task.support.y, ways)));
+            return crossEntropy(logits, task.query.y);
+          },
+          [...parameters.values()],
+          undefined,
+          true,
+        );
+        const kept: Record<string, tf.Tensor> = {};
+        names.forEach((name, i) => {
+          const gradient = grads[i];
+          if (gradient != null) kept[name] = gradient;
         });
-        try {
-          accumulate(sums, new Map(Object.entries(outcome.kept)));
-          lossSum += outcome.value.dataSync()[0] as number;
-          correct += countCorrect(logits as tf.Tensor, task.query.y);
-          queried += task.query.y.shape[0] as number;
-        } finally {
-          tf.dispose([outcome.value, ...Object.values(outcome.kept), logits as tf.Tensor]);
-        }
-      }
-      const gradients = new Map<string, tf.Tensor>();
-      for (const [name, sum] of sums) gradients.set(name, tf.div(sum, tasks.length));
-      return { gradients, loss: lossSum / tasks.length, accuracy: correct / queried };
-    } finally {
-      tf.dispose([...sums.values()]);
-    }
+        return { value, kept };
+      });
+      return {
+        gradients: new Map(Object.entries(outcome.kept)),
+        loss: outcome.value,
+        output: logits as tf.Tensor,
+      };
+    });
   }
 
   /** The task's prototypes from its support set (`steps` does not apply: there is no inner loop). */

@@ -5,9 +5,10 @@ import * as tf from '@tensorflow/tfjs';
 import { FastWeightsModel } from '../internal/adapted.js';
 import { errorFactory } from '../internal/errors.js';
 import { gradientsAt, type InnerLoss } from '../internal/inner-loop.js';
-import { countCorrect, type ResolvedTaskLoss, resolveLoss } from '../internal/losses.js';
+import { type ResolvedTaskLoss, resolveLoss } from '../internal/losses.js';
+import { metaBatchGradients } from '../internal/meta-batch.js';
 import { runModule } from '../internal/model-runner.js';
-import { accumulate, disposeParams, tidyMaps } from '../internal/params.js';
+import { disposeParams, tidyMaps } from '../internal/params.js';
 import {
   checkInteger,
   checkOneOf,
@@ -126,48 +127,33 @@ export class Reptile implements MetaLearner {
 
   dispose(): void {}
 
+  /**
+   * θ − mean_i(φ̃_i) over the meta-batch, for the parameters the inner loops trained: a parameter
+   * no task's loss reached (an inactive candidate of a supernet) gets no meta-gradient, so the outer
+   * optimizer leaves it alone (no momentum, Adam or weight-decay step on it).
+   */
   metaGradients(tasks: readonly Task[]): MetaGradients {
     checkTasks(errorFactory(`${SOURCE}.metaGradients`), tasks, this.loss.kind);
     const meta = this.metaParameters();
-    const sums = new Map<string, tf.Tensor>();
-    let lossSum = 0;
-    let correct = 0;
-    let queried = 0;
-    try {
-      for (const task of tasks) {
-        const adapted = this.#train(task.support, this.innerSteps);
-        try {
-          const { difference } = tidyMaps(() => ({
-            difference: new Map(
-              [...adapted].map(([name, value]) => [name, tf.sub(meta.get(name) as tf.Tensor, value)]),
-            ),
-          }));
-          accumulate(sums, difference);
-          disposeParams(difference);
-          const output = runModule(this.module, task.query.x, this.arch, adapted);
-          try {
-            lossSum += tf.tidy(() => this.loss.fn(output, task.query.y).dataSync()[0] as number);
-            if (this.loss.kind === 'classification') {
-              correct += countCorrect(output, task.query.y);
-              queried += task.query.y.shape[0] as number;
-            }
-          } finally {
-            output.dispose();
-          }
-        } finally {
-          disposeParams(adapted);
-        }
+    return metaBatchGradients(tasks, this.loss.kind, (task) => {
+      const arch = task.arch ?? this.arch;
+      const { params: adapted, trained } = this.#train(task.support, this.innerSteps, arch);
+      try {
+        const { gradients } = tidyMaps(() => ({
+          gradients: new Map(
+            [...trained].map((name) => [
+              name,
+              tf.sub(meta.get(name) as tf.Tensor, adapted.get(name) as tf.Tensor),
+            ]),
+          ),
+        }));
+        const output = runModule(this.module, task.query.x, arch, adapted);
+        const loss = tf.tidy(() => this.loss.fn(output, task.query.y));
+        return { gradients, loss, output };
+      } finally {
+        disposeParams(adapted);
       }
-      const gradients = new Map<string, tf.Tensor>();
-      for (const [name, sum] of sums) gradients.set(name, tf.div(sum, tasks.length));
-      return {
-        gradients,
-        loss: lossSum / tasks.length,
-        accuracy: this.loss.kind === 'classification' ? correct / queried : undefined,
-      };
-    } finally {
-      disposeParams(sums);
-    }
+    });
   }
 
   adapt(support: TaskSet, options: AdaptOptions = {}): AdaptedModel {
@@ -175,13 +161,26 @@ export class Reptile implements MetaLearner {
     const steps = checkInteger(fail, 'steps', options.steps ?? this.innerSteps, 0);
     if (this.loss.kind === 'classification') checkSupportSet(fail, support, 'support set');
     else checkRegressionSet(fail, support, 'support set');
-    return new FastWeightsModel(this.module, this.arch, this.#train(support, steps), support.x);
+    return new FastWeightsModel(
+      this.module,
+      this.arch,
+      this.#train(support, steps, this.arch).params,
+      support.x,
+    );
   }
 
-  /** `steps` inner-optimizer steps on `set` from the meta-parameters; returns owned fast weights. */
-  #train(set: TaskSet, steps: number): Map<string, tf.Tensor> {
+  /**
+   * `steps` inner-optimizer steps on `set` from the meta-parameters: owned fast weights, and the
+   * names of the parameters that received a gradient in some step.
+   */
+  #train(
+    set: TaskSet,
+    steps: number,
+    arch: ArchValues | undefined,
+  ): { params: Map<string, tf.Tensor>; trained: Set<string> } {
     const batches = this.#innerBatches(set);
-    let loss: InnerLoss = (params) => this.loss.fn(runModule(this.module, set.x, this.arch, params), set.y);
+    const trained = new Set<string>();
+    let loss: InnerLoss = (params) => this.loss.fn(runModule(this.module, set.x, arch, params), set.y);
     let params = new Map<string, tf.Tensor>(
       [...this.module.namedParameters()].map(([name, value]) => [name, tf.clone(value)]),
     );
@@ -191,13 +190,14 @@ export class Reptile implements MetaLearner {
       const previousMoments = moments;
       const batch = batches?.[(step - 1) % batches.length];
       if (batch !== undefined) {
-        loss = (p) => this.loss.fn(runModule(this.module, batch.x, this.arch, p), batch.y);
+        loss = (p) => this.loss.fn(runModule(this.module, batch.x, arch, p), batch.y);
       }
       const next = tidyMaps(() => {
         const { gradients } = gradientsAt(loss, previous);
         const updated = new Map(previous);
         const secondMoments = new Map(previousMoments);
         for (const [name, gradient] of gradients) {
+          trained.add(name);
           const value = previous.get(name) as tf.Tensor;
           if (this.innerOptimizer === 'sgd') {
             updated.set(name, tf.sub(value, tf.mul(gradient, this.innerLr)));
@@ -225,7 +225,7 @@ export class Reptile implements MetaLearner {
     }
     disposeParams(moments);
     for (const batch of batches ?? []) tf.dispose([batch.x, batch.y]);
-    return params;
+    return { params, trained };
   }
 
   /**

@@ -6,9 +6,10 @@ import type { Task, TaskSet } from '../tasks/task.js';
 import { FastWeightsModel } from './adapted.js';
 import { errorFactory } from './errors.js';
 import { differentiableInnerLoop, innerLoop, type StepSize } from './inner-loop.js';
-import { countCorrect, type ResolvedTaskLoss, resolveLoss } from './losses.js';
+import { type ResolvedTaskLoss, resolveLoss } from './losses.js';
+import { metaBatchGradients } from './meta-batch.js';
 import { runModule } from './model-runner.js';
-import { accumulate, type ParamMap, pick } from './params.js';
+import { type ParamMap, pick } from './params.js';
 import { checkInteger, checkRegressionSet, checkSupportSet, checkTasks } from './validate.js';
 
 /** The output functions of one task for given adapted parameters. */
@@ -64,8 +65,9 @@ export abstract class GradientMetaLearner implements MetaLearner {
 
   /** Output functions of one task; `meta` are the meta-parameter tensors to build on. */
   protected taskFunctions(task: Task, meta: ParamMap): TaskFunctions {
+    const arch = task.arch ?? this.arch;
     const run = (x: tf.Tensor, adapted: ParamMap) =>
-      runModule(this.module, x, this.arch, new Map([...meta, ...adapted]));
+      runModule(this.module, x, arch, new Map([...meta, ...adapted]));
     return {
       support: (adapted) => run(task.support.x, adapted),
       query: (adapted) => run(task.query.x, adapted),
@@ -92,34 +94,7 @@ export abstract class GradientMetaLearner implements MetaLearner {
   metaGradients(tasks: readonly Task[]): MetaGradients {
     checkTasks(errorFactory(`${this.source}.metaGradients`), tasks, this.loss.kind);
     const meta = this.metaParameters();
-    const sums = new Map<string, tf.Tensor>();
-    let lossSum = 0;
-    let correct = 0;
-    let queried = 0;
-    try {
-      for (const task of tasks) {
-        const result = this.#taskGradients(task, meta);
-        try {
-          accumulate(sums, result.gradients);
-          lossSum += result.loss.dataSync()[0] as number;
-          if (this.loss.kind === 'classification') {
-            correct += countCorrect(result.output, task.query.y);
-            queried += task.query.y.shape[0] as number;
-          }
-        } finally {
-          tf.dispose([...result.gradients.values(), result.loss, result.output]);
-        }
-      }
-      const gradients = new Map<string, tf.Tensor>();
-      for (const [name, sum] of sums) gradients.set(name, tf.div(sum, tasks.length));
-      return {
-        gradients,
-        loss: lossSum / tasks.length,
-        accuracy: this.loss.kind === 'classification' ? correct / queried : undefined,
-      };
-    } finally {
-      tf.dispose([...sums.values()]);
-    }
+    return metaBatchGradients(tasks, this.loss.kind, (task) => this.#taskGradients(task, meta));
   }
 
   adapt(support: TaskSet, options: AdaptOptions = {}): AdaptedModel {

@@ -1,9 +1,9 @@
-import { type LossFunction, logSoftmax } from '@automl-ts/core';
+import { crossEntropy, type LossFunction } from '@automl-ts/core';
 import * as tf from '@tensorflow/tfjs';
 import { describeValue } from './errors.js';
 
 /**
- * A task loss: `crossEntropy` (softmax cross-entropy on logits, classification), `mse` (mean
+ * A task loss: `crossEntropy` (core's softmax cross-entropy on logits, classification), `mse` (mean
  * squared error, regression) or your own function of the model's output and the targets. Second-
  * order learners differentiate it twice: build your own from TF.js ops other than `tf.logSoftmax`
  * (whose `customGrad` drops second derivatives) and `tf.losses.*` (which use it).
@@ -25,15 +25,8 @@ export function oneHotTargets(labels: tf.Tensor, classes: number): tf.Tensor {
   return labels.rank === 1 ? tf.oneHot(tf.cast(labels, 'int32'), classes) : tf.cast(labels, 'float32');
 }
 
-/** Mean softmax cross-entropy over the batch; twice differentiable (see {@link logSoftmax}). */
-export function crossEntropyLoss(logits: tf.Tensor, labels: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => {
-    const classes = logits.shape[logits.rank - 1] as number;
-    return tf.neg(
-      tf.mean(tf.sum(tf.mul(oneHotTargets(labels, classes), logSoftmax(logits)), -1)),
-    ) as tf.Scalar;
-  });
-}
+/** Core's softmax cross-entropy (twice differentiable: built on core's `logSoftmax`), as a {@link LossFunction}. */
+const crossEntropyLoss: LossFunction = (logits, labels) => crossEntropy(logits, labels);
 
 /** Mean squared error over every element. */
 export function meanSquaredError(output: tf.Tensor, target: tf.Tensor): tf.Scalar {

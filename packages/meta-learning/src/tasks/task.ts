@@ -1,4 +1,4 @@
-import type { Rng } from '@automl-ts/core';
+import type { ArchValues, Rng } from '@automl-ts/core';
 import type * as tf from '@tensorflow/tfjs';
 
 /**
@@ -18,6 +18,12 @@ export interface TaskSet {
 export interface Task {
   readonly support: TaskSet;
   readonly query: TaskSet;
+  /**
+   * The sub-network this task runs when the module is a supernet (AT-NAS samples one per task):
+   * overrides the learner's `arch` for this task in `metaGradients`.
+   * @default the learner's `arch`
+   */
+  readonly arch?: ArchValues;
 }
 
 /** A task that owns its tensors (an `@automl-ts/datasets` episode, a sinusoid task). */
