@@ -68,8 +68,6 @@ export { nkLandscape } from './problems/nk-landscape.js';
 // ── benchmark problems ─────────────────────────────────────────────────────
 export type { ZdtProblem } from './problems/zdt.js';
 export { zdt } from './problems/zdt.js';
-export type { ProgressBarOptions } from './progress-bar.js';
-export { progressBar } from './progress-bar.js';
 // ── search ─────────────────────────────────────────────────────────────────
 export type {
   DoneEvent,

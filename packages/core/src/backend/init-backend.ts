@@ -175,6 +175,8 @@ async function withoutEmscriptenRethrowHandlers<T>(start: () => Promise<T>): Pro
 }
 
 async function tryCpu(chosen: boolean): Promise<Attempt> {
+  // The pack also replaces cpu's AvgPoolGrad (wrong at 'same'-padded borders in TF.js 4.22).
+  registerWasmTrainingKernels();
   if (!(await tf.setBackend('cpu'))) return { ok: false, reason: 'the cpu backend failed to initialise' };
   await tf.ready();
   // In Node, TF.js's cpu backend prints a banner recommending tfjs-node on its first tensor. A

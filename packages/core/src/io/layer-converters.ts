@@ -199,10 +199,27 @@ const convertActivation: LayerConverter = (module, input, ctx) => {
 function convertPool(kind: 'max' | 'avg'): LayerConverter {
   return (module, input, ctx) => {
     const pool = module as Pool2d;
+    let x = input;
+    if (typeof pool.padding !== 'string') {
+      const [rows, cols] = pool.padding;
+      x = ctx.apply(
+        pool,
+        (name) =>
+          tf.layers.zeroPadding2d({
+            name,
+            padding: [
+              [rows[0], rows[1]],
+              [cols[0], cols[1]],
+            ],
+          }),
+        x,
+        { suffix: 'pad' },
+      );
+    }
     const args = {
       poolSize: [...pool.poolSize] as [number, number],
       strides: [...pool.strides] as [number, number],
-      padding: pool.padding,
+      padding: typeof pool.padding === 'string' ? pool.padding : ('valid' as const),
     };
     return ctx.apply(
       pool,
@@ -210,7 +227,7 @@ function convertPool(kind: 'max' | 'avg'): LayerConverter {
         kind === 'max'
           ? tf.layers.maxPooling2d({ name, ...args })
           : tf.layers.averagePooling2d({ name, ...args }),
-      input,
+      x,
     );
   };
 }
@@ -238,6 +255,12 @@ const convertResidual: LayerConverter = (module, input, ctx) => {
   const sum = ctx.apply(residual, (name) => tf.layers.add({ name }), [branch, skip]);
   const post = residual.children().get('postActivation');
   return post === undefined ? sum : ctx.convert(post, sum);
+};
+
+const convertSum: LayerConverter = (module, input, ctx) => {
+  const outputs = [...module.children().values()].map((branch) => ctx.convert(branch, input));
+  if (outputs.length === 1) return outputs[0] as tf.SymbolicTensor;
+  return ctx.apply(module, (name) => tf.layers.add({ name }), outputs);
 };
 
 const convertConcat: LayerConverter = (module, input, ctx) => {
@@ -296,6 +319,7 @@ const BUILTIN_CONVERTERS: ReadonlyArray<readonly [string, LayerConverter]> = [
   ['MaxPool2d', convertPool('max')],
   ['Residual', convertResidual],
   ['Sequential', convertSequential],
+  ['Sum', convertSum],
   ['ZeroPadShortcut', convertZeroPadShortcut],
   ['Zero', convertZero],
 ];
@@ -304,7 +328,7 @@ const BUILTIN_CONVERTERS: ReadonlyArray<readonly [string, LayerConverter]> = [
  * Converters from module class names to built-in TF.js layers, used by `toLayersModel`.
  * Preloaded for Conv2d (standard, depthwise, grouped), Dense, BatchNorm, Activation (relu,
  * relu6, hardSwish, sigmoid, identity), MaxPool2d, AvgPool2d, GlobalAvgPool, Flatten, Dropout,
- * Sequential, Residual, Concat, ZeroPadShortcut and Zero. Add converters for your own module
+ * Sequential, Residual, Concat, Sum, ZeroPadShortcut and Zero. Add converters for your own module
  * classes with {@link registerLayerConverter}.
  */
 export const layerConverters = /* @__PURE__ */ new Registry<LayerConverter>(

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { avgPoolGradConfig, avgPoolGradCpuConfig } from './avg-pool-grad.js';
 import { batchMatMulOverride } from './batch-mat-mul.js';
 import { castOverride } from './cast.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
@@ -17,6 +18,8 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 /** Kernels wasm lacks, or whose wasm version is replaced outright. */
 const KERNELS: readonly tf.KernelConfig[] = [
+  avgPoolGradConfig,
+  avgPoolGradCpuConfig,
   conv2dBackpropFilterConfig,
   conv2dBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
@@ -52,7 +55,9 @@ function install(config: tf.KernelConfig): void {
  * Registers automl-ts's training kernels for the TF.js `wasm` backend, so that CNNs train there
  * fast: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`,
  * `DepthwiseConv2dNativeBackpropFilter` and `UnsortedSegmentSum` (which wasm lacks); faster
- * `Conv2DBackpropInput` and `MaxPoolGrad`; and fast paths for the calls of a training step that
+ * `Conv2DBackpropInput` and `MaxPoolGrad`; an `AvgPoolGrad` that is correct for 'same' and numeric
+ * padding (TF.js 4.22's divides border windows by the full window size), registered for the `cpu`
+ * backend too; and fast paths for the calls of a training step that
  * wasm runs slowly: `BatchMatMul` with a transposed operand, `Sum`/`Mean` over leading axes, `Tile`
  * of a whole tensor, `Identity` and same-dtype `Cast` (by reference), per-channel `FusedBatchNorm`
  * and `LessEqual` against a scalar. `Cast` to bool is fixed on the way (wasm's copies the numbers).

@@ -23,7 +23,7 @@ export class MaxPool2d extends Pool2d {
       x as tf.Tensor4D,
       this.poolSize as [number, number],
       this.strides as [number, number],
-      this.padding,
+      this.padding as 'same' | 'valid',
     );
     emitTrace(ctx, this, 'maxPool', [x], y, this.traceAttrs());
     return y;

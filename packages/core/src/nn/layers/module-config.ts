@@ -23,6 +23,8 @@ import type { ResidualConfig } from './residual.js';
 import { Residual } from './residual.js';
 import type { SequentialConfig } from './sequential.js';
 import { Sequential } from './sequential.js';
+import type { SumConfig } from './sum.js';
+import { Sum } from './sum.js';
 import { Zero } from './zero.js';
 import type { ZeroPadShortcutConfig } from './zero-pad-shortcut.js';
 import { ZeroPadShortcut } from './zero-pad-shortcut.js';
@@ -55,6 +57,7 @@ export const moduleClasses = new Registry<ModuleClassEntry>(
     ['MaxPool2d', { fromConfig: (c) => MaxPool2d.fromConfig(c as Pool2dConfig) }],
     ['Residual', { fromConfig: (c, build) => Residual.fromConfig(c as ResidualConfig, build) }],
     ['Sequential', { fromConfig: (c, build) => Sequential.fromConfig(c as SequentialConfig, build) }],
+    ['Sum', { fromConfig: (c, build) => Sum.fromConfig(c as SumConfig, build) }],
     ['ZeroPadShortcut', { fromConfig: (c) => ZeroPadShortcut.fromConfig(c as ZeroPadShortcutConfig) }],
   ],
 );
