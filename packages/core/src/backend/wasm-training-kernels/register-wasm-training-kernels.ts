@@ -12,6 +12,7 @@ import { type KernelOverride, overrideKernel } from './kernel-override.js';
 import { lessEqualOverride } from './less-equal.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { meanOverride } from './mean.js';
+import { exactWhereNonFinite } from './non-finite-exact.js';
 import { sumOverride } from './sum.js';
 import { tileOverride } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
@@ -20,10 +21,11 @@ import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 const KERNELS: readonly tf.KernelConfig[] = [
   avgPoolGradConfig,
   avgPoolGradCpuConfig,
-  conv2dBackpropFilterConfig,
-  conv2dBackpropInputConfig,
-  depthwiseConv2dNativeBackpropFilterConfig,
-  depthwiseConv2dNativeBackpropInputConfig,
+  // Recomputed by the definition when non-finite, so that NaN/Inf land exactly where cpu's do.
+  exactWhereNonFinite(conv2dBackpropFilterConfig, false, 'filter'),
+  exactWhereNonFinite(conv2dBackpropInputConfig, false, 'input'),
+  exactWhereNonFinite(depthwiseConv2dNativeBackpropFilterConfig, true, 'filter'),
+  exactWhereNonFinite(depthwiseConv2dNativeBackpropInputConfig, true, 'input'),
   maxPoolGradConfig,
   unsortedSegmentSumConfig,
 ];
@@ -64,8 +66,8 @@ function install(config: tf.KernelConfig): void {
  *
  * The kernels are composed from wasm's XNNPACK convolutions and matrix products and match the cpu
  * backend to float32 rounding. NHWC only: NCHW convolution gradients throw. With NaN or ±Inf among
- * their inputs, convolution gradients are non-finite wherever cpu's are, and possibly elsewhere too
- * (a padding zero times Inf), as wasm's own forward convolutions are.
+ * their inputs, convolution gradients are non-finite exactly where cpu's are (such results are
+ * recomputed by the definition, skipping the padding as cpu does).
  *
  * Idempotent. {@link initBackend} calls it before selecting `wasm`; if you select the backend with
  * `tf.setBackend('wasm')` yourself, call it after importing `@tensorflow/tfjs-backend-wasm` (whose
