@@ -42,6 +42,7 @@ export type { MetaStepResult } from './train/meta-step.js';
 export { metaStep } from './train/meta-step.js';
 export type {
   MetaEvaluationRecord,
+  MetaTrainArchitectures,
   MetaTrainCheckpoint,
   MetaTrainEvaluation,
   MetaTrainEvent,

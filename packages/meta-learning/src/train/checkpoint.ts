@@ -57,7 +57,12 @@ interface Manifest {
   readonly algorithm: string;
   readonly iteration: number;
   readonly rng: RngState;
-  readonly optimizer: { readonly className: string; readonly iterations: number };
+  readonly optimizer: {
+    readonly className: string;
+    readonly iterations: number;
+    /** Steps each parameter took part in (Adam's per-parameter bias correction); absent in older checkpoints. */
+    readonly parameterSteps?: Readonly<Record<string, number>>;
+  };
   readonly state: CheckpointJson;
   readonly shard: string;
   readonly specs: tf.io.WeightsManifestEntry[];
@@ -112,7 +117,13 @@ export async function saveMetaCheckpoint(directory: string, contents: MetaCheckp
       algorithm: learner.algorithm,
       iteration,
       rng: rng.state(),
-      optimizer: { className: optimizerState.className, iterations: optimizerState.iterations },
+      optimizer: {
+        className: optimizerState.className,
+        iterations: optimizerState.iterations,
+        ...(optimizerState.parameterSteps === undefined
+          ? {}
+          : { parameterSteps: optimizerState.parameterSteps }),
+      },
       state: contents.state ?? null,
       shard,
       specs,
@@ -237,6 +248,9 @@ export async function loadMetaCheckpoint(
       className: manifest.optimizer.className,
       iterations: manifest.optimizer.iterations,
       slots,
+      ...(manifest.optimizer.parameterSteps === undefined
+        ? {}
+        : { parameterSteps: manifest.optimizer.parameterSteps }),
     };
     optimizer.setState(state);
     for (const [name, variable] of variables)

@@ -1,4 +1,12 @@
-import { createRng, type LearningRateSchedule, type Optimizer } from '@automl-ts/core';
+import {
+  type ArchValues,
+  createRng,
+  type LearningRateSchedule,
+  type Optimizer,
+  type Rng,
+  type RngState,
+  restoreRng,
+} from '@automl-ts/core';
 import { type EvaluationResult, evaluate } from '../evaluate.js';
 import { describeValue, errorFactory } from '../internal/errors.js';
 import { checkInteger, checkPositive } from '../internal/validate.js';
@@ -51,6 +59,26 @@ export interface MetaTrainCheckpoint {
   resume?: boolean;
 }
 
+/**
+ * Per-task architectures during {@link metaTrain}, for supernets (AT-NAS: every task of a
+ * meta-batch runs a sub-network drawn from an evolving population). metaTrain owns the generator
+ * it passes (seeded from the run's seed, separate from the task stream, so the tasks do not depend
+ * on how architectures are drawn) and checkpoints it with {@link MetaTrainArchitectures.state}.
+ */
+export interface MetaTrainArchitectures {
+  /** The architecture `task` runs (it becomes `task.arch`); draw randomness only from `rng`. */
+  archFor(task: SampledTask, rng: Rng): ArchValues;
+  /**
+   * Called after every meta-iteration, before its evaluation and checkpoint (AT-NAS evolves its
+   * population here every G iterations); awaited.
+   */
+  afterIteration?(iteration: number, rng: Rng): void | Promise<void>;
+  /** What to save to resume the sampler (a population, its fitness history), as JSON. */
+  state?(): CheckpointJson;
+  /** Restores what {@link MetaTrainArchitectures.state} returned, when metaTrain resumes. */
+  restore?(state: CheckpointJson): void;
+}
+
 /** Options of {@link metaTrain}. */
 export interface MetaTrainOptions {
   /** Meta-iterations to reach; a resumed run continues up to this total. */
@@ -87,6 +115,12 @@ export interface MetaTrainOptions {
    * @default Infinity
    */
   timeLimitSeconds?: number;
+  /**
+   * Draws an architecture per task (supernets); its state and generator are checkpointed, and
+   * the history records the architectures of every meta-iteration.
+   * @default every task runs the learner's `arch`
+   */
+  architectures?: MetaTrainArchitectures;
   /** Receives progress events. */
   onProgress?: (event: MetaTrainEvent) => void;
 }
@@ -97,6 +131,8 @@ export interface MetaTrainRecord {
   readonly iteration: number;
   readonly loss: number;
   readonly accuracy: number | null;
+  /** The architecture of every task of the meta-batch, in order (with `architectures` only). */
+  readonly architectures?: readonly ArchValues[];
 }
 
 /** One evaluation of the training run. */
@@ -141,6 +177,8 @@ interface SavedState {
   readonly seconds: number;
   readonly history: MetaTrainRecord[];
   readonly evaluations: MetaEvaluationRecord[];
+  /** The architecture sampler's generator and state, when training with `architectures`. */
+  readonly architectures?: { readonly rng: RngState; readonly state: CheckpointJson };
 }
 
 function isSavedState(value: CheckpointJson): value is SavedState & CheckpointJson {
@@ -191,10 +229,17 @@ export async function metaTrain(
     if (typeof evaluation.tasks !== 'function')
       throw fail('evaluation.tasks must be a function (rng) => task source');
   }
+  const architectures = options.architectures;
+  if (architectures !== undefined && typeof architectures.archFor !== 'function') {
+    throw fail(
+      `architectures.archFor must be a function (task, rng) => architecture, got ${describeValue(architectures.archFor)}`,
+    );
+  }
   const optimizer = options.optimizer ?? learner.createOptimizer();
   const emit = options.onProgress ?? (() => {});
 
   let rng = createRng(options.seed ?? 0);
+  let archRng = createRng(`${options.seed ?? 0}/architectures`);
   let iteration = 0;
   let secondsBefore = 0;
   let history: MetaTrainRecord[] = [];
@@ -212,6 +257,16 @@ export async function metaTrain(
     secondsBefore = loaded.state.seconds;
     history = [...loaded.state.history];
     evaluations = [...loaded.state.evaluations];
+    const saved = loaded.state.architectures;
+    if ((saved === undefined) !== (architectures === undefined)) {
+      throw fail(
+        `the checkpoint in "${checkpoint.directory}" was written ${saved === undefined ? 'without' : 'with'} per-task architectures; resume it ${saved === undefined ? 'without' : 'with'} the architectures option`,
+      );
+    }
+    if (saved !== undefined && architectures !== undefined) {
+      archRng = restoreRng(saved.rng);
+      architectures.restore?.(saved.state);
+    }
     emit({ type: 'resumed', iteration });
   }
 
@@ -220,7 +275,14 @@ export async function metaTrain(
   const elapsed = () => (performance.now() - started) / 1000;
   const save = async () => {
     if (checkpoint === undefined) return;
-    const state: SavedState = { seconds: secondsBefore + elapsed(), history, evaluations };
+    const state: SavedState = {
+      seconds: secondsBefore + elapsed(),
+      history,
+      evaluations,
+      ...(architectures === undefined
+        ? {}
+        : { architectures: { rng: archRng.state(), state: architectures.state?.() ?? null } }),
+    };
     await saveMetaCheckpoint(checkpoint.directory, {
       learner,
       optimizer,
@@ -256,15 +318,30 @@ export async function metaTrain(
     if (options.learningRateSchedule !== undefined)
       optimizer.learningRate = options.learningRateSchedule(iteration);
     const batch: SampledTask[] = [];
+    const archs: ArchValues[] = [];
     let result: { loss: number; accuracy: number | undefined };
     try {
       for (let i = 0; i < metaBatchSize; i++) batch.push(source.sample());
-      result = metaStep(learner, batch, optimizer);
+      const tasksOfStep =
+        architectures === undefined
+          ? batch
+          : batch.map((task) => {
+              const arch = architectures.archFor(task, archRng);
+              archs.push(arch);
+              return { support: task.support, query: task.query, arch };
+            });
+      result = metaStep(learner, tasksOfStep, optimizer);
     } finally {
       for (const task of batch) task.dispose();
     }
     iteration += 1;
-    history.push({ iteration, loss: result.loss, accuracy: result.accuracy ?? null });
+    history.push({
+      iteration,
+      loss: result.loss,
+      accuracy: result.accuracy ?? null,
+      ...(architectures === undefined ? {} : { architectures: archs }),
+    });
+    await architectures?.afterIteration?.(iteration, archRng);
     emit({
       type: 'iteration',
       iteration,
