@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeValue, errorFactory } from '../internal/errors.js';
 import { registerFileSystemRouter } from '../io/file-system-router.js';
+import { startWasmWithNodeThreads } from './wasm-node-threads.js';
 import { registerWasmTrainingKernels } from './wasm-training-kernels/register-wasm-training-kernels.js';
 
 /** A TF.js backend automl-ts knows how to set up. */
@@ -33,10 +34,17 @@ export interface InitBackendOptions {
    */
   prefer?: BackendPreference;
   /**
-   * Threads for the wasm backend (only where the runtime supports wasm threads: browsers with
-   * cross-origin isolation; Node runs wasm single-threaded).
-   * @default the runtime's default
+   * Threads the wasm backend computes with (XNNPACK's thread pool: convolutions and matrix
+   * products, which is where training spends its time). In Node, 2 or more starts the
+   * threaded-SIMD build under `worker_threads`; 1 runs the single-threaded build. The count is
+   * fixed when the wasm module first starts in a process; later calls report the running count.
+   * Browsers use their own detection (threads need cross-origin isolation there).
+   * @default the `AUTOML_THREADS` environment variable if set, else in Node's main thread the
+   * machine's cores (`os.availableParallelism()`, at most 8), and 1 inside a worker thread (a pool
+   * of workers, such as evolution's, already uses the cores)
    */
+  threads?: number;
+  /** @deprecated use `threads`. */
   wasmThreads?: number;
   /**
    * Loads an optional backend package. Replace it to bundle the backends yourself, or to fake
@@ -117,9 +125,48 @@ interface WasmModule {
   getThreadsCount?: () => number;
 }
 
+/** The most threads the threaded wasm build can start in Node (Emscripten's pool of pthread workers + this thread). */
+export const MAX_WASM_THREADS = 8;
+
+function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string';
+}
+
+/** The wasm thread count `initBackend` uses when `threads` is not given; `undefined` leaves it to the runtime. */
+async function defaultWasmThreads(): Promise<number | undefined> {
+  if (!isNode()) return undefined;
+  const fromEnv = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+    ?.AUTOML_THREADS;
+  if (fromEnv !== undefined && fromEnv !== '') {
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS) {
+      throw fail(
+        `the AUTOML_THREADS environment variable must be an integer from 1 to ${MAX_WASM_THREADS}, got ${describeValue(fromEnv)}`,
+      );
+    }
+    return n;
+  }
+  const { isMainThread } = await import('node:worker_threads');
+  if (!isMainThread) return 1;
+  return Math.min(MAX_WASM_THREADS, await detectThreads());
+}
+
+function checkThreads(threads: unknown): void {
+  if (threads === undefined) return;
+  if (
+    typeof threads !== 'number' ||
+    !Number.isInteger(threads) ||
+    threads < 1 ||
+    threads > MAX_WASM_THREADS
+  ) {
+    throw fail(`threads must be an integer from 1 to ${MAX_WASM_THREADS}, got ${describeValue(threads)}`);
+  }
+}
+
 async function tryWasm(
   importModule: (s: string) => Promise<unknown>,
-  threads: number | undefined,
+  requested: number | undefined,
 ): Promise<Attempt> {
   let wasm: WasmModule;
   try {
@@ -128,8 +175,13 @@ async function tryWasm(
     return { ok: false, reason: `${WASM_PACKAGE} could not be loaded (${reasonOf(error)})` };
   }
   registerWasmTrainingKernels();
+  const alreadyStarted = tf.engine().registry.wasm !== undefined;
+  const threads = requested ?? (await defaultWasmThreads());
   if (threads !== undefined) wasm.setThreadsCount?.(threads);
-  const ready = await withoutEmscriptenRethrowHandlers(() => tf.setBackend('wasm'));
+  const threaded = !alreadyStarted && isNode() && threads !== undefined && threads > 1;
+  if (threaded) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+  const start = () => withoutEmscriptenRethrowHandlers(() => tf.setBackend('wasm'));
+  const ready = threaded ? await startWasmWithNodeThreads({ threads, start }) : await start();
   if (!ready) {
     return { ok: false, reason: `${WASM_PACKAGE} loaded but the wasm module failed to initialise` };
   }
@@ -214,6 +266,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       `prefer must be one of "auto", ${ORDER.map((n) => `"${n}"`).join(', ')}; got ${describeValue(prefer)}`,
     );
   }
+  const threads = options.threads ?? options.wasmThreads;
+  checkThreads(threads);
   const importModule = options.importModule ?? ((specifier: string) => import(specifier));
   // `model.save('file://…')` in Node without tfjs-node; steps aside if tfjs-node registers its own.
   registerFileSystemRouter();
@@ -221,7 +275,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     name === 'tensorflow'
       ? tryTensorflow(importModule)
       : name === 'wasm'
-        ? tryWasm(importModule, options.wasmThreads)
+        ? tryWasm(importModule, threads)
         : tryCpu(prefer === 'cpu');
 
   if (prefer === 'auto') {

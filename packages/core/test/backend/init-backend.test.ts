@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { initBackend } from '@automl-ts/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -70,9 +71,17 @@ describe('initBackend selection', () => {
 
   test('auto picks wasm when neither libtensorflow build is installed', async () => {
     const info = await initBackend({ importModule: fakeImports(realWasm) });
-    expect(info).toMatchObject({ name: 'wasm', device: 'cpu', package: WASM, threads: 1 });
+    // Default threads: AUTOML_THREADS if set, else the machine's cores (at most 8).
+    const cores = Number(process.env.AUTOML_THREADS ?? Math.min(8, availableParallelism()));
+    expect(info).toMatchObject({ name: 'wasm', device: 'cpu', package: WASM, threads: cores });
     expect(typeof info.simd).toBe('boolean');
     expect(tf.getBackend()).toBe('wasm');
+  });
+
+  test.each([0, 1.5, 9, '2'])('threads %j is rejected with the allowed range', async (threads) => {
+    await expect(initBackend({ prefer: 'wasm', threads: threads as number })).rejects.toThrow(
+      `@automl-ts/core/initBackend: threads must be an integer from 1 to 8, got ${JSON.stringify(threads)}`,
+    );
   });
 
   test('auto falls back to cpu when wasm cannot be loaded', async () => {
