@@ -69,6 +69,12 @@ export interface BuildLatencyTableOptions extends ProfileOptions {
   clock?: LatencyClock;
   /** A table to extend: its entries are reused, only new configurations are measured. Must match backend, batch size and clock. */
   cache?: LatencyTable;
+  /**
+   * Reads a clock of your own, in milliseconds (see {@link MeasureLatencyOptions.now}); it also
+   * times the warm-up and the probes.
+   * @default the reading of `clock`
+   */
+  now?: () => number;
 }
 
 /** What {@link predictLatency} returns. */
@@ -420,18 +426,19 @@ async function timeJobs(
   warmupMs: number,
   runs: number,
   now: () => number,
+  wallNow: () => number,
 ): Promise<void> {
-  const warmupStart = performance.now();
-  for (let round = 0; round < warmup || performance.now() - warmupStart < warmupMs; round++) {
+  const warmupStart = wallNow();
+  for (let round = 0; round < warmup || wallNow() - warmupStart < warmupMs; round++) {
     for (const job of jobs) await settle(job.run());
     if (jobs.length === 0) break;
   }
   const synchronous = SYNCHRONOUS_BACKENDS.has(tf.getBackend());
   if (!synchronous) {
     for (const job of jobs) {
-      const probeStart = performance.now();
+      const probeStart = wallNow();
       await settle(job.run());
-      const probe = performance.now() - probeStart;
+      const probe = wallNow() - probeStart;
       // Average enough back-to-back calls per sample that timer resolution and the final download do not dominate.
       job.calls = Math.max(1, Math.min(64, Math.round(1 / Math.max(probe, 1e-3))));
     }
@@ -480,12 +487,13 @@ export async function buildLatencyTable(
   options: BuildLatencyTableOptions = {},
 ): Promise<LatencyTable> {
   const source = '@automl-ts/core/buildLatencyTable';
-  const { warmup, warmupMs, runs, batchSize, clock, now } = resolveMeasureLatencyOptions(source, {
+  const { warmup, warmupMs, runs, batchSize, clock, now, wallNow } = resolveMeasureLatencyOptions(source, {
     warmup: options.warmup ?? 2,
     warmupMs: options.warmupMs ?? 1000,
     runs: options.runs ?? 50,
     batchSize: options.batchSize ?? 1,
     clock: options.clock ?? 'wall',
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const backend = tf.getBackend();
   const cache = options.cache;
@@ -540,7 +548,7 @@ export async function buildLatencyTable(
         samples: [],
       });
     }
-    await timeJobs(jobs, warmup, warmupMs, runs, now);
+    await timeJobs(jobs, warmup, warmupMs, runs, now, wallNow);
   } finally {
     tf.dispose([...inputsByShape.values(), ...weights]);
   }

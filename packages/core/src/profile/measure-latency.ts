@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerShape } from '../graph/types.js';
 import { AutomlError, describeValue } from '../internal/errors.js';
+import { checkInteger } from '../nn/layers/layer-utils.js';
 import type { ArchValues, Module } from '../nn/module.js';
 
 /** What {@link measureLatency} runs: a Module (`apply`), a `tf.LayersModel` (`predict`) or a function. */
@@ -39,6 +40,13 @@ export interface MeasureLatencyOptions {
    * @default 'wall'
    */
   clock?: LatencyClock;
+  /**
+   * Reads a clock of your own, in milliseconds: a device's timer, or a test's controlled clock.
+   * It replaces the reading of `clock` for the samples and the wall clock for the warm-up (and for
+   * the probe that sizes samples on asynchronous backends); `clock` still names what is timed.
+   * @default the reading of `clock`
+   */
+  now?: () => number;
 }
 
 /** See {@link MeasureLatencyOptions.clock}. */
@@ -68,8 +76,10 @@ export interface ResolvedMeasureLatencyOptions {
   readonly batchSize: number;
   readonly arch: ArchValues | undefined;
   readonly clock: LatencyClock;
-  /** Milliseconds on the chosen clock. */
+  /** Milliseconds on the chosen clock (or `options.now`). */
   readonly now: () => number;
+  /** Milliseconds of elapsed time for the warm-up and probes (`options.now` when given). */
+  readonly wallNow: () => number;
 }
 
 type CpuUsage = () => { user: number; system: number };
@@ -93,14 +103,15 @@ export function resolveMeasureLatencyOptions(
   source: string,
   options: MeasureLatencyOptions = {},
 ): ResolvedMeasureLatencyOptions {
-  const int = (name: 'warmup' | 'runs' | 'batchSize', fallback: number, min: number): number => {
-    const value = options[name] ?? fallback;
-    if (!Number.isInteger(value) || value < min) {
-      throw new AutomlError(source, `${name} must be an integer >= ${min}, got ${describeValue(value)}`);
-    }
-    return value;
-  };
+  const int = (name: 'warmup' | 'runs' | 'batchSize', fallback: number, min: number): number =>
+    checkInteger(source, name, options[name] ?? fallback, min);
   const clock = options.clock ?? 'wall';
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new AutomlError(
+      source,
+      `now must be a function returning milliseconds, got ${describeValue(options.now)}`,
+    );
+  }
   const warmupMs = options.warmupMs ?? 500;
   if (typeof warmupMs !== 'number' || !(warmupMs >= 0) || !Number.isFinite(warmupMs)) {
     throw new AutomlError(source, `warmupMs must be a number >= 0, got ${describeValue(warmupMs)}`);
@@ -112,7 +123,8 @@ export function resolveMeasureLatencyOptions(
     batchSize: int('batchSize', 1, 1),
     arch: options.arch,
     clock,
-    now: clockOf(source, clock),
+    now: options.now ?? clockOf(source, clock),
+    wallNow: options.now ?? (() => performance.now()),
   };
 }
 
@@ -200,8 +212,8 @@ export async function measureLatency(
   const run = runnerOf(source, target, resolved.arch);
   const x = tf.randomNormal([resolved.batchSize, ...inputShape]);
   try {
-    const warmupStart = performance.now();
-    for (let i = 0; i < resolved.warmup || performance.now() - warmupStart < resolved.warmupMs; i++) {
+    const warmupStart = resolved.wallNow();
+    for (let i = 0; i < resolved.warmup || resolved.wallNow() - warmupStart < resolved.warmupMs; i++) {
       await settle(run(x));
     }
     const samples: number[] = [];

@@ -4,6 +4,7 @@ import {
   initBackend,
   type LatencyTable,
   latencyKey,
+  type Module,
   measureLatency,
   NetworkGraph,
   predictLatency,
@@ -52,27 +53,25 @@ describe('measureLatency', () => {
   });
 
   test('warm-up lasts at least warmup runs and warmupMs, and stops once both are reached', async () => {
+    // A controlled clock: each call takes exactly 2 ms of it, whatever the machine's load.
+    let clock = 0;
     let starts: number[] = [];
     const busy = (x: tf.Tensor): tf.Tensor => {
-      starts.push(performance.now());
-      const until = performance.now() + 2;
-      while (performance.now() < until) {
-        // busy-wait: a call that takes 2 ms
-      }
+      starts.push(clock);
+      clock += 2;
       return tf.relu(x);
     };
-    await measureLatency(busy, [2], { warmup: 0, warmupMs: 0, runs: 3 });
+    const now = () => clock;
+    await measureLatency(busy, [2], { warmup: 0, warmupMs: 0, runs: 3, now });
     expect(starts).toHaveLength(3);
     starts = [];
-    await measureLatency(busy, [2], { warmup: 4, warmupMs: 0, runs: 3 });
+    await measureLatency(busy, [2], { warmup: 4, warmupMs: 0, runs: 3, now });
     expect(starts).toHaveLength(7);
     starts = [];
-    await measureLatency(busy, [2], { warmup: 1, warmupMs: 40, runs: 3 });
-    const warmups = starts.length - 3;
-    const first = starts[0] as number;
-    // The first timed run starts after 40 ms of warm-up; the last warm-up run started before.
-    expect((starts[warmups] as number) - first).toBeGreaterThanOrEqual(40);
-    expect((starts[warmups - 1] as number) - first).toBeLessThan(40);
+    const stats = await measureLatency(busy, [2], { warmup: 1, warmupMs: 40, runs: 3, now });
+    // 40 ms of warm-up at 2 ms a call is 20 calls, then the 3 timed runs of 2 ms each.
+    expect(starts).toHaveLength(20 + 3);
+    expect(stats.samples).toEqual([2, 2, 2]);
   });
 
   test('the cpu clock times process CPU time', async () => {
@@ -241,24 +240,66 @@ describe('latency lookup table', () => {
       const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 2, name: 'd' })] });
       const layer = model.getLayer('d');
       const apply = layer.apply.bind(layer);
+      // A controlled clock: each call of the layer takes 0.25 ms of it, so a sample of about
+      // 1 ms averages 4 calls, on an idle machine or a loaded one.
+      let clock = 0;
       let calls = 0;
       layer.apply = (...args: Parameters<typeof layer.apply>) => {
         calls += 1;
+        clock += 0.25;
         return apply(...args);
       };
       const runs = 3;
-      const table = await buildLatencyTable(model, { warmup: 1, warmupMs: 0, runs });
+      const table = await buildLatencyTable(model, { warmup: 1, warmupMs: 0, runs, now: () => clock });
       expect(table.backend).toBe('fake-async');
-      // One warm-up round, one probe, then `runs` samples of k > 1 calls each (k ≈ 1 ms / probe).
-      const perSample = (calls - 2) / runs;
-      expect(Number.isInteger(perSample)).toBe(true);
-      expect(perSample).toBeGreaterThan(1);
-      expect(table.entries['dense:in4:out2:bias']?.ms).toBeGreaterThan(0);
+      // One warm-up round, one probe (0.25 ms: 4 calls per sample), then `runs` samples.
+      expect(calls).toBe(1 + 1 + runs * 4);
+      expect(table.entries['dense:in4:out2:bias']?.ms).toBe(0.25);
       model.dispose();
     } finally {
       await tf.setBackend('cpu');
       for (const kernel of kernels) tf.unregisterKernel(kernel.kernelName, 'fake-async');
       tf.removeBackend('fake-async');
+    }
+  });
+
+  test('predicted latency tracks measured latency (a controlled clock: each layer costs its MACs)', async () => {
+    // Every leaf layer advances the clock by its multiply-adds / 1e5 ms (at least 0.01 ms). The
+    // table times the layers one at a time; measureLatency times whole networks; so the
+    // prediction (the sum of the entries) must equal the measurement, also for a network the
+    // table was not built from: ResNet-56 has ResNet-20's layer configurations, 2.8× as many.
+    let clock = 0;
+    const now = () => clock;
+    const inputShape = [8, 8, 3];
+    /** Instruments the leaves of `module`; returns its graph and the cost of one forward pass. */
+    const instrument = (module: Module) => {
+      const graph = NetworkGraph.fromModule(module, inputShape);
+      let total = 0;
+      for (const layer of module.modules()) {
+        if (layer.children().size > 0) continue;
+        const cost = Math.max(graph.layer(layer.path).macs / 1e5, 0.01);
+        total += cost;
+        const forward = layer.forward.bind(layer);
+        layer.forward = (x, ctx) => {
+          clock += cost;
+          return forward(x, ctx);
+        };
+      }
+      return { graph, total };
+    };
+    const options = { inputSize: 8, width: 4, numClasses: 3 };
+    const models = [createModel('resnet20', options), createModel('resnet56', { ...options, seed: 1 })];
+    const [resnet20, resnet56] = models.map(instrument);
+    const timing = { warmup: 1, warmupMs: 0, runs: 3, now };
+    const table = await buildLatencyTable(models[0] as Module, { inputShape, ...timing });
+    expect(resnet56?.total).toBeGreaterThan(2.5 * (resnet20?.total as number));
+    for (const [i, model] of models.entries()) {
+      const { graph, total } = [resnet20, resnet56][i] as { graph: NetworkGraph; total: number };
+      const predicted = predictLatency(table, graph).ms;
+      const measured = await measureLatency(model, inputShape, timing);
+      expect(measured.median).toBeCloseTo(total, 9);
+      expect(Math.abs(predicted - measured.median) / measured.median).toBeLessThan(1e-9);
+      model.dispose();
     }
   });
 
