@@ -299,6 +299,7 @@ export { stopGradient } from './train/stop-gradient.js';
 export type { LossAndGradients } from './train/named-gradients.js';
 export { namedGradients } from './train/named-gradients.js';
 export type { LossFunction, TrainStepOptions, TrainStepResult } from './train/train-step.js';
+export { registerDilatedConvolutionGradients } from './train/dilated-convolution-gradients.js';
 export { NonFiniteLossError, trainStep } from './train/train-step.js';
 export type { WeightDecayFilter } from './train/weight-decay.js';
 export { defaultWeightDecayFilter, NO_WEIGHT_DECAY_NAMES } from './train/weight-decay.js';

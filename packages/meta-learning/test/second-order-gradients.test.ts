@@ -1,4 +1,11 @@
-import { createRng, crossEntropy, distillationLoss, logSoftmax, type Rng } from '@automl-ts/core';
+import {
+  createRng,
+  crossEntropy,
+  distillationLoss,
+  logSoftmax,
+  type Rng,
+  registerDilatedConvolutionGradients,
+} from '@automl-ts/core';
 import { MAML, registerSecondOrderGradients, SECOND_ORDER_GRADIENT_KERNELS } from '@automl-ts/meta-learning';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
@@ -280,4 +287,50 @@ describe.each(BACKENDS)('second-order MAML meta-gradient against finite differen
     task.dispose();
     net.dispose();
   });
+});
+
+/**
+ * Second order through core's dilated-convolution gradients (DARTS' dil_conv ops): Hessian·v of
+ * f(x, W) = Σ tanh(conv(x, W, dilation 2))², with respect to the input and to the kernel,
+ * against central differences of the gradient.
+ */
+describe.each(BACKENDS)('Hessian-vector products through dilated convolutions on %s', (backend) => {
+  const cases = [
+    ['conv2d 3×3', 'conv2d', [3, 3, 2, 3]],
+    ['depthwise 3×3', 'depthwise', [3, 3, 2, 1]],
+    ['depthwise 5×5', 'depthwise', [5, 5, 2, 1]],
+  ] as const;
+  test.each(cases)(
+    '%s, dilation 2, same: Hessian·v matches central differences',
+    async (_name, kind, shape) => {
+      await useBackend(backend);
+      registerSecondOrderGradients();
+      registerDilatedConvolutionGradients();
+      tf.tidy(() => {
+        const rng = createRng(11);
+        const x = uniform(rng, [2, 9, 9, 2]);
+        const w = uniform(rng, [...shape], 0.5);
+        const conv = (xi: tf.Tensor, wi: tf.Tensor) =>
+          kind === 'conv2d'
+            ? tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same', 'NHWC', 2)
+            : tf.depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same', 'NHWC', 2);
+        for (const wrt of ['x', 'w'] as const) {
+          const point = wrt === 'x' ? x : w;
+          const f = (z: tf.Tensor) =>
+            tf.sum(tf.square(tf.tanh(wrt === 'x' ? conv(z, w) : conv(x, z)))) as tf.Scalar;
+          const v = uniform(rng, point.shape);
+          const hessianV = tf.grad((z: tf.Tensor) => tf.sum(tf.mul(tf.grad(f)(z), v)) as tf.Scalar)(point);
+          const eps = 1e-2;
+          const gradient = tf.grad(f);
+          const fd = tf.div(
+            tf.sub(gradient(tf.add(point, tf.mul(v, eps))), gradient(tf.sub(point, tf.mul(v, eps)))),
+            2 * eps,
+          );
+          const scale = Math.max(1e-3, tf.max(tf.abs(fd)).dataSync()[0] as number);
+          const error = (tf.max(tf.abs(tf.sub(hessianV, fd))).dataSync()[0] as number) / scale;
+          expect(error, wrt).toBeLessThan(5e-3);
+        }
+      });
+    },
+  );
 });

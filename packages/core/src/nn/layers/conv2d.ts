@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../../internal/errors.js';
 import type { Rng } from '../../random/rng.js';
+import { registerDilatedConvolutionGradients } from '../../train/dilated-convolution-gradients.js';
 import type { ApplyContext } from '../module.js';
 import { Module } from '../module.js';
 import type { WeightInit } from './initializers.js';
@@ -124,6 +125,8 @@ export class Conv2d extends Module {
         `strides [${this.strides}] and dilation [${this.dilation}] cannot both exceed 1 (TF.js conv2d)`,
       );
     }
+    // TF.js 4.22's conv gradients assert on dilation > 1: make this layer trainable.
+    if (Math.max(...this.dilation) > 1) registerDilatedConvolutionGradients();
     const [kh, kw] = this.kernelSize;
     const kernelShape = [kh, kw, this.inChannels / this.groups, this.outChannels];
     if (initial === undefined) {
