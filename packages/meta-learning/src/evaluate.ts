@@ -31,6 +31,12 @@ export interface EvaluationResult {
   readonly loss: Estimate;
   /** Query accuracy (classification only). */
   readonly accuracy: Estimate | undefined;
+  /** The raw outcome of every task, in order, from which `loss` and `accuracy` are computed. */
+  readonly perTask: {
+    readonly loss: readonly number[];
+    /** Classification only. */
+    readonly accuracy: readonly number[] | undefined;
+  };
 }
 
 /**
@@ -77,5 +83,6 @@ export function evaluate(
     tasks: count,
     loss: estimate(losses),
     accuracy: learner.loss.kind === 'classification' ? estimate(accuracies) : undefined,
+    perTask: { loss: losses, accuracy: learner.loss.kind === 'classification' ? accuracies : undefined },
   };
 }

@@ -44,6 +44,7 @@ export type {
   MetaEvaluationRecord,
   MetaTrainArchitectures,
   MetaTrainCheckpoint,
+  MetaTrainClock,
   MetaTrainEvaluation,
   MetaTrainEvent,
   MetaTrainOptions,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRng } from '@automl-ts/core';
 import {
   createMetaLearner,
+  evaluate,
   hasMetaCheckpoint,
   loadMetaCheckpoint,
   META_CHECKPOINT_FILE,
@@ -148,9 +149,111 @@ describe('checkpoint and resume', () => {
 });
 
 describe('time limit', () => {
+  // A controlled clock: each training task costs 1 s of wall time and 0.5 s of CPU time, each
+  // evaluation task 10 s of both (as on a machine where another job takes half the CPU).
+  const clocked = () => {
+    const now = { wall: 0, cpu: 0 };
+    const costing = (wall: number, cpu: number) => (rng: ReturnType<typeof createRng>) => {
+      const source = tasks(rng);
+      return {
+        sample: () => {
+          now.wall += wall;
+          now.cpu += cpu;
+          return source.sample();
+        },
+      };
+    };
+    return {
+      clock: { wallSeconds: () => now.wall, cpuSeconds: () => now.cpu },
+      training: costing(1, 0.5),
+      evaluation: costing(10, 10),
+    };
+  };
+
+  test.each([
+    // CPU budget 2 s at 0.5 s a task: 4 iterations; wall budget 2 s at 1 s a task: 2.
+    ['cpu', 4, { seconds: 4, cpuSeconds: 2, evaluationSeconds: 20, evaluationCpuSeconds: 20 }],
+    ['wall', 2, { seconds: 2, cpuSeconds: 1, evaluationSeconds: 10, evaluationCpuSeconds: 10 }],
+  ] as const)(
+    'counts %s time of training only; evaluations are timed apart',
+    async (budgetClock, iterations, times) => {
+      const { clock, training, evaluation } = clocked();
+      const run = learnerFor('fomaml', 0);
+      const result = await metaTrain(run.learner, training, {
+        iterations: 100,
+        metaBatchSize: 1,
+        timeLimitSeconds: 2,
+        budgetClock,
+        clock,
+        evaluation: { tasks: evaluation, every: 2, count: 1, steps: 1 },
+      });
+      expect(result.stopped).toBe('timeLimit');
+      expect(result.iteration).toBe(iterations);
+      expect(result).toMatchObject(times);
+      expect(result.evaluations.map((e) => e.iteration)).toEqual(
+        Array.from({ length: iterations / 2 }, (_, i) => 2 * (i + 1)),
+      );
+      run.learner.dispose();
+      run.module.dispose();
+    },
+  );
+
+  test('the split of training and evaluation time survives a resume', async () => {
+    const directory = join(root, 'clocked-resume');
+    const { clock, training, evaluation } = clocked();
+    const options: MetaTrainOptions = {
+      iterations: 100,
+      metaBatchSize: 1,
+      clock,
+      evaluation: { tasks: evaluation, every: 2, count: 1, steps: 1 },
+      checkpoint: { directory, every: 100 },
+    };
+    const first = learnerFor('fomaml', 0);
+    await metaTrain(first.learner, training, { ...options, timeLimitSeconds: 1 });
+    const second = learnerFor('fomaml', 0);
+    const resumed = await metaTrain(second.learner, training, { ...options, timeLimitSeconds: 2 });
+    expect(resumed.iteration).toBe(4);
+    expect(resumed).toMatchObject({
+      seconds: 4,
+      cpuSeconds: 2,
+      evaluationSeconds: 20,
+      evaluationCpuSeconds: 20,
+    });
+    for (const run of [first, second]) {
+      run.learner.dispose();
+      run.module.dispose();
+    }
+  });
+
+  test('evaluate returns every task outcome; its mean and CI are recomputable from them', () => {
+    const run = learnerFor('fomaml', 0);
+    const result = evaluate(run.learner, tasks(createRng(5)), { tasks: 12, steps: 1 });
+    const accuracies = result.perTask.accuracy ?? [];
+    expect(accuracies).toHaveLength(12);
+    expect(result.perTask.loss).toHaveLength(12);
+    const mean = accuracies.reduce((a, b) => a + b, 0) / 12;
+    const sd = Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / 11);
+    expect(result.accuracy?.mean).toBeCloseTo(mean, 12);
+    expect(result.accuracy?.ci95).toBeCloseTo((1.96 * sd) / Math.sqrt(12), 12);
+    run.learner.dispose();
+    run.module.dispose();
+  });
+
+  test('an unknown budgetClock is named', async () => {
+    const run = learnerFor('fomaml', 0);
+    await expect(
+      metaTrain(run.learner, tasks, { iterations: 1, budgetClock: 'cycles' as never }),
+    ).rejects.toThrow(
+      "@automl-ts/meta-learning/metaTrain: budgetClock must be 'cpu' or 'wall', got \"cycles\"",
+    );
+    run.learner.dispose();
+    run.module.dispose();
+  });
+
   test('is a total budget: a run resumed with the same limit stops at once, a larger limit extends it', async () => {
     const directory = join(root, 'time-limit');
-    const options: MetaTrainOptions = { iterations: 100_000, metaBatchSize: 1, seed: 3 };
+    // Wall time here: this test checks the total-budget rule against the real clock.
+    const options: MetaTrainOptions = { iterations: 100_000, metaBatchSize: 1, seed: 3, budgetClock: 'wall' };
     const first = learnerFor('fomaml', 0);
     const started = performance.now();
     const stopped = await metaTrain(first.learner, tasks, {

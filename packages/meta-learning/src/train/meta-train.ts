@@ -109,12 +109,26 @@ export interface MetaTrainOptions {
   /** Evaluate periodically on held-out tasks. @default no evaluation */
   evaluation?: MetaTrainEvaluation;
   /**
-   * Training budget in wall-clock seconds: stop (and checkpoint) once the run has trained this
-   * long in total, counting the time recorded in the checkpoint it resumed from. A run resumed
-   * with the same limit therefore never trains past it; raise the limit to extend a run.
+   * Training budget in seconds of `budgetClock`: stop (and checkpoint) once the run has trained
+   * this long in total, counting the time recorded in the checkpoint it resumed from. A run
+   * resumed with the same limit therefore never trains past it; raise the limit to extend a run.
+   * Periodic evaluations do not count (their time is reported apart).
    * @default Infinity
    */
   timeLimitSeconds?: number;
+  /**
+   * What `timeLimitSeconds` counts: `cpu`, the process's CPU time (user + system, all threads
+   * summed), so a run on a loaded machine does the same work as on an idle one; or `wall`,
+   * wall-clock time. Both are measured and returned either way. Where the process has no CPU
+   * clock (browsers), `cpu` counts wall time.
+   * @default 'cpu'
+   */
+  budgetClock?: 'cpu' | 'wall';
+  /**
+   * The clocks (injectable for tests).
+   * @default performance.now() and process.cpuUsage()
+   */
+  clock?: MetaTrainClock;
   /**
    * Draws an architecture per task (supernets); its state and generator are checkpointed, and
    * the history records the architectures of every meta-iteration.
@@ -124,6 +138,23 @@ export interface MetaTrainOptions {
   /** Receives progress events. */
   onProgress?: (event: MetaTrainEvent) => void;
 }
+
+/** Wall-clock and CPU clocks of {@link metaTrain}, in seconds from any origin. */
+export interface MetaTrainClock {
+  wallSeconds(): number;
+  cpuSeconds(): number;
+}
+
+const processClock: MetaTrainClock = {
+  wallSeconds: () => performance.now() / 1000,
+  cpuSeconds: () => {
+    const usage = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process
+      ?.cpuUsage;
+    if (usage === undefined) return performance.now() / 1000;
+    const { user, system } = usage();
+    return (user + system) / 1e6;
+  },
+};
 
 /** One meta-iteration of the training curve. */
 export interface MetaTrainRecord {
@@ -154,7 +185,10 @@ export type MetaTrainEvent =
       readonly loss: number;
       readonly accuracy: number | undefined;
       readonly learningRate: number;
+      /** Training wall time so far (evaluations excluded, time before a resume included). */
       readonly seconds: number;
+      /** Training CPU time so far (same rules). */
+      readonly cpuSeconds: number;
     }
   | { readonly type: 'evaluation'; readonly iteration: number; readonly result: EvaluationResult }
   | { readonly type: 'checkpoint'; readonly iteration: number; readonly directory: string };
@@ -165,8 +199,14 @@ export interface MetaTrainResult {
   readonly iteration: number;
   /** Why it stopped. */
   readonly stopped: 'completed' | 'timeLimit';
-  /** Wall time of training in total (including before a resume), in seconds. */
+  /** Wall time of training in total (including before a resume, excluding evaluations), in seconds. */
   readonly seconds: number;
+  /** CPU time of training in total (same rules), in seconds. */
+  readonly cpuSeconds: number;
+  /** Wall time of the periodic evaluations in total, in seconds. */
+  readonly evaluationSeconds: number;
+  /** CPU time of the periodic evaluations in total, in seconds. */
+  readonly evaluationCpuSeconds: number;
   /** The training curve, one record per meta-iteration. */
   readonly history: readonly MetaTrainRecord[];
   /** Periodic evaluations. */
@@ -175,6 +215,10 @@ export interface MetaTrainResult {
 
 interface SavedState {
   readonly seconds: number;
+  /** Absent in checkpoints written before CPU time was recorded (then taken as `seconds`). */
+  readonly cpuSeconds?: number;
+  readonly evaluationSeconds?: number;
+  readonly evaluationCpuSeconds?: number;
   readonly history: MetaTrainRecord[];
   readonly evaluations: MetaEvaluationRecord[];
   /** The architecture sampler's generator and state, when training with `architectures`. */
@@ -241,7 +285,12 @@ export async function metaTrain(
   let rng = createRng(options.seed ?? 0);
   let archRng = createRng(`${options.seed ?? 0}/architectures`);
   let iteration = 0;
-  let secondsBefore = 0;
+  const clock = options.clock ?? processClock;
+  const budgetClock = options.budgetClock ?? 'cpu';
+  if (budgetClock !== 'cpu' && budgetClock !== 'wall')
+    throw fail(`budgetClock must be 'cpu' or 'wall', got ${describeValue(budgetClock)}`);
+  // Time before this call (from the checkpoint), training and evaluation kept apart.
+  const before = { wall: 0, cpu: 0, evaluationWall: 0, evaluationCpu: 0 };
   let history: MetaTrainRecord[] = [];
   let evaluations: MetaEvaluationRecord[] = [];
   if (
@@ -254,7 +303,10 @@ export async function metaTrain(
       throw fail(`the checkpoint in "${checkpoint.directory}" was not written by metaTrain`);
     rng = loaded.rng;
     iteration = loaded.iteration;
-    secondsBefore = loaded.state.seconds;
+    before.wall = loaded.state.seconds;
+    before.cpu = loaded.state.cpuSeconds ?? loaded.state.seconds;
+    before.evaluationWall = loaded.state.evaluationSeconds ?? 0;
+    before.evaluationCpu = loaded.state.evaluationCpuSeconds ?? 0;
     history = [...loaded.state.history];
     evaluations = [...loaded.state.evaluations];
     const saved = loaded.state.architectures;
@@ -271,12 +323,20 @@ export async function metaTrain(
   }
 
   const source = tasks(rng);
-  const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
+  const startWall = clock.wallSeconds();
+  const startCpu = clock.cpuSeconds();
+  let evaluationWall = 0;
+  let evaluationCpu = 0;
+  const trainingWall = () => before.wall + clock.wallSeconds() - startWall - evaluationWall;
+  const trainingCpu = () => before.cpu + clock.cpuSeconds() - startCpu - evaluationCpu;
+  const budgetSpent = () => (budgetClock === 'cpu' ? trainingCpu() : trainingWall());
   const save = async () => {
     if (checkpoint === undefined) return;
     const state: SavedState = {
-      seconds: secondsBefore + elapsed(),
+      seconds: trainingWall(),
+      cpuSeconds: trainingCpu(),
+      evaluationSeconds: before.evaluationWall + evaluationWall,
+      evaluationCpuSeconds: before.evaluationCpu + evaluationCpu,
       history,
       evaluations,
       ...(architectures === undefined
@@ -294,6 +354,8 @@ export async function metaTrain(
   };
   const runEvaluation = () => {
     if (evaluation === undefined) return;
+    const wall0 = clock.wallSeconds();
+    const cpu0 = clock.cpuSeconds();
     const result = evaluate(learner, evaluation.tasks(createRng(evaluation.seed ?? 1)), {
       tasks: evaluation.count ?? 100,
       ...(evaluation.steps === undefined ? {} : { steps: evaluation.steps }),
@@ -305,13 +367,15 @@ export async function metaTrain(
       accuracy: result.accuracy?.mean ?? null,
       accuracyCi95: result.accuracy?.ci95 ?? null,
     });
+    evaluationWall += clock.wallSeconds() - wall0;
+    evaluationCpu += clock.cpuSeconds() - cpu0;
     emit({ type: 'evaluation', iteration, result });
   };
 
   let stopped: MetaTrainResult['stopped'] = 'completed';
   let savedAt = iteration;
   while (iteration < iterations) {
-    if (secondsBefore + elapsed() >= timeLimit) {
+    if (budgetSpent() >= timeLimit) {
       stopped = 'timeLimit';
       break;
     }
@@ -349,7 +413,8 @@ export async function metaTrain(
       loss: result.loss,
       accuracy: result.accuracy,
       learningRate: optimizer.learningRate,
-      seconds: secondsBefore + elapsed(),
+      seconds: trainingWall(),
+      cpuSeconds: trainingCpu(),
     });
     if (evaluation !== undefined && (iteration % evaluation.every === 0 || iteration === iterations))
       runEvaluation();
@@ -360,5 +425,14 @@ export async function metaTrain(
   }
   if (checkpoint !== undefined && savedAt !== iteration) await save();
   if (options.optimizer === undefined) optimizer.dispose();
-  return { iteration, stopped, seconds: secondsBefore + elapsed(), history, evaluations };
+  return {
+    iteration,
+    stopped,
+    seconds: trainingWall(),
+    cpuSeconds: trainingCpu(),
+    evaluationSeconds: before.evaluationWall + evaluationWall,
+    evaluationCpuSeconds: before.evaluationCpu + evaluationCpu,
+    history,
+    evaluations,
+  };
 }
