@@ -222,6 +222,18 @@ export type { OfaMobileNetV2Options, OfaStage } from './supernet/builders/ofa-mo
 export { ofaMobileNetV2 } from './supernet/builders/ofa-mobilenet-v2.js';
 export type { ResNetSlimOptions } from './supernet/builders/resnet-slim.js';
 export { resnetSlim } from './supernet/builders/resnet-slim.js';
+export type {
+  MobileNetV2SlimOptions,
+  SlimmableModelOptions,
+  VggSmallSlimOptions,
+} from './supernet/builders/slim-models.js';
+export {
+  MOBILENET_V2_SLIM_DEFAULTS,
+  mobileNetV2Slim,
+  vggSmallSlim,
+} from './supernet/builders/slim-models.js';
+export type { ArchitectureCost } from './supernet/architecture-cost.js';
+export { architectureCost } from './supernet/architecture-cost.js';
 export type { CandidateOpEntry, CandidateOpSpec } from './supernet/candidate-ops.js';
 export {
   candidateOps,
@@ -262,6 +274,16 @@ export type { SizeRule } from './supernet/size-rule.js';
 export type { SupernetOptions } from './supernet/supernet.js';
 export { Supernet } from './supernet/supernet.js';
 export type { SupernetBuilderEntry, SupernetOptionsByName } from './supernet/supernet-registry.js';
+export type {
+  ChannelSupernetOptions,
+  ResolvedChannelSupernetOptions,
+} from './supernet/to-channel-supernet.js';
+export {
+  DEFAULT_WIDTH_RATIOS,
+  resolveChannelSupernetOptions,
+  toChannelSupernet,
+  widthsOf,
+} from './supernet/to-channel-supernet.js';
 export {
   createSupernet,
   listSupernets,

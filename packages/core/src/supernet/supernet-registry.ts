@@ -3,6 +3,12 @@ import { Registry, type RegistryFilter } from '../registry/registry.js';
 import { type Conv4CellsOptions, conv4Cells } from './builders/conv4-cells.js';
 import { type OfaMobileNetV2Options, ofaMobileNetV2 } from './builders/ofa-mobilenet-v2.js';
 import { type ResNetSlimOptions, resnetSlim } from './builders/resnet-slim.js';
+import {
+  type MobileNetV2SlimOptions,
+  mobileNetV2Slim,
+  type VggSmallSlimOptions,
+  vggSmallSlim,
+} from './builders/slim-models.js';
 import type { Supernet } from './supernet.js';
 
 /** A registered supernet builder: a factory taking overrides of its defaults, and a description. */
@@ -18,6 +24,8 @@ export interface SupernetOptionsByName {
   'resnet20-slim': ResNetSlimOptions;
   'resnet56-slim': ResNetSlimOptions;
   'conv4-cells': Conv4CellsOptions;
+  'vgg-small-slim': VggSmallSlimOptions;
+  'mobilenetv2-slim': MobileNetV2SlimOptions;
 }
 
 /** The built-in supernet builders; also the source of the built-in search spaces. */
@@ -51,6 +59,20 @@ export const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderE
       create: (overrides) => conv4Cells(overrides as Conv4CellsOptions),
     },
   ],
+  [
+    'vgg-small-slim',
+    {
+      description: 'slimmable VGG-Small: one width per conv, 10–100%',
+      create: (overrides) => vggSmallSlim(overrides as VggSmallSlimOptions),
+    },
+  ],
+  [
+    'mobilenetv2-slim',
+    {
+      description: 'slimmable MobileNetV2: one width per channel-dependency group, 10–100%',
+      create: (overrides) => mobileNetV2Slim(overrides as MobileNetV2SlimOptions),
+    },
+  ],
 ];
 
 /** Supernet builders by name, for {@link createSupernet}; add yours with {@link registerSupernet}. */
@@ -64,7 +86,8 @@ export const supernetBuilders = /* @__PURE__ */ new Registry<SupernetBuilderEntr
 
 /**
  * Builds a registered supernet with some defaults overridden: `ofa-mobilenetv2`,
- * `resnet20-slim`, `resnet56-slim`, `conv4-cells`, and any you register. An unknown name throws
+ * `resnet20-slim`, `resnet56-slim`, `conv4-cells`, `vgg-small-slim`, `mobilenetv2-slim`, and any
+ * you register. An unknown name throws
  * listing the registered ones; an unknown option throws listing the builder's options. The
  * built-in names take typed overrides ({@link SupernetOptionsByName}); other names take any object.
  *

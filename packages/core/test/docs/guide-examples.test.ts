@@ -513,7 +513,7 @@ describe('model builders and registries', () => {
     const block = createBlock('inverted-residual', { inChannels: 16, outChannels: 24, strides: 2, seed: 0 });
     const features = block.apply(tf.zeros([1, 32, 32, 16])); // [1, 16, 16, 24]
 
-    listSearchSpaces(); // ['conv4-cells', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim']
+    listSearchSpaces(); // ['conv4-cells', 'mobilenetv2-slim', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim', 'vgg-small-slim']
     const space = createSearchSpace('resnet20-slim', { widthRatios: [0.5, 1] });
     space.names.slice(0, 3); // ['stage1.width', 'stage1.block0.width', 'stage1.block1.width']
     const arch = space.sample(createRng(0)); // runs on createSupernet('resnet20-slim', { widthRatios: [0.5, 1] })
@@ -521,7 +521,7 @@ describe('model builders and registries', () => {
 
     expect(listBlocks('*basic')).toEqual(['resnet-basic', 'slimmable-basic']);
     expect(features.shape).toEqual([1, 16, 16, 24]);
-    expect(listSearchSpaces()).toEqual(['conv4-cells', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim']);
+    expect(listSearchSpaces()).toEqual(['conv4-cells', 'mobilenetv2-slim', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim', 'vgg-small-slim']);
     expect(space.names.slice(0, 3)).toEqual(['stage1.width', 'stage1.block0.width', 'stage1.block1.width']);
     const supernet = createSupernet('resnet20-slim', { widthRatios: [0.5, 1] });
     const images = tf.zeros([1, 8, 8, 3]);

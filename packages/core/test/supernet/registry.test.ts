@@ -31,6 +31,8 @@ const SMALL: Record<string, object> = {
   'resnet20-slim': { inputSize: 8, stageChannels: [4, 8, 8], numClasses: 4 },
   'resnet56-slim': { inputSize: 8, stageChannels: [4, 4, 4], numClasses: 4 },
   'conv4-cells': { inputSize: 16, channels: 4, numClasses: 4 },
+  'vgg-small-slim': { inputSize: 8, numClasses: 4 },
+  'mobilenetv2-slim': { widthMultiplier: 0.25, numClasses: 4 },
 };
 
 describe.each(listSupernets())('registered supernet %s', (name) => {
@@ -62,13 +64,20 @@ describe.each(listSupernets())('registered supernet %s', (name) => {
 
 describe('supernet registry', () => {
   test('lists the built-in supernets and filters by glob', () => {
-    expect(listSupernets()).toEqual(['conv4-cells', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim']);
+    expect(listSupernets()).toEqual([
+      'conv4-cells',
+      'mobilenetv2-slim',
+      'ofa-mobilenetv2',
+      'resnet20-slim',
+      'resnet56-slim',
+      'vgg-small-slim',
+    ]);
     expect(listSupernets('resnet*')).toEqual(['resnet20-slim', 'resnet56-slim']);
   });
 
   test('unknown names and options throw listing what exists', () => {
     expect(() => createSupernet('mobilenet-ofa')).toThrow(
-      '@automl-ts/core/createSupernet: unknown supernet "mobilenet-ofa"; registered: conv4-cells, ofa-mobilenetv2, resnet20-slim, resnet56-slim',
+      '@automl-ts/core/createSupernet: unknown supernet "mobilenet-ofa"; registered: conv4-cells, mobilenetv2-slim, ofa-mobilenetv2, resnet20-slim, resnet56-slim, vgg-small-slim',
     );
     expect(() => createSupernet('resnet20-slim', { widths: [1] } as object)).toThrow(
       '@automl-ts/core/resnetSlim: unknown option "widths"; options: inputSize, inChannels, numClasses, blocksPerStage, stageChannels, widthRatios, seed',

@@ -29,6 +29,8 @@ const OVERRIDES: Record<string, object> = {
   'resnet20-slim': { widthRatios: [0.5, 1], stageChannels: [8, 16, 32] },
   'resnet56-slim': { widthRatios: [0.25, 1] },
   'conv4-cells': { blocks: 3, ops: ['conv3x3', 'skip'] },
+  'vgg-small-slim': { widthRatios: [0.5, 1], inputSize: 8 },
+  'mobilenetv2-slim': { widthRatios: [0.25, 0.5, 1], widthMultiplier: 0.5 },
 };
 
 test('every registered search space has overrides in this test', () => {
