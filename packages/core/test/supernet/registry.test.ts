@@ -50,9 +50,53 @@ describe.each(listSupernets())('registered supernet %s', (name) => {
         params.map(([, v]) => v),
       );
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
-      const withGradient = Object.values(grads).filter((g) => tf.any(tf.notEqual(g, 0)).dataSync()[0] === 1);
-      expect(withGradient.length).toBeGreaterThan(0);
-      for (const g of Object.values(grads)) expect(tf.any(tf.isNaN(g)).dataSync()[0]).toBe(0);
+      // The active weights are those the extracted sub-network holds (sliced shapes; a layer
+      // choice's chosen candidate `block0.op.conv3x3.*` is extracted as `block0.op.*`), plus OFA's
+      // kernel transformation matrices `transformAtoB` of blocks that run with a kernel of B or
+      // smaller (the extracted kernel is already transformed). Each must get a gradient, with no
+      // more nonzero entries than the slice has; every other weight of the supernet must get none.
+      const subnet = net.extract(arch);
+      const extracted = new Map([...subnet.namedParameters()].map(([n, v]) => [n, v.size]));
+      subnet.dispose();
+      const activeSize = (paramName: string): number | undefined => {
+        const transform = /^(.*)\.depthwise\.transform(\d+)to(\d+)$/.exec(paramName);
+        if (transform !== null) {
+          const kernel = arch[`${transform[1]}.kernel`];
+          const blockRuns = [...extracted.keys()].some((n) => n.startsWith(`${transform[1]}.`));
+          return blockRuns && typeof kernel === 'number' && kernel <= Number(transform[3])
+            ? (params.find(([n]) => n === paramName)?.[1].size as number)
+            : undefined;
+        }
+        let local = paramName;
+        for (const [choice, value] of Object.entries(arch)) {
+          if (typeof value === 'string' && local.startsWith(`${choice}.${value}.`)) {
+            local = `${choice}.${local.slice(choice.length + value.length + 2)}`;
+          }
+        }
+        return extracted.get(local);
+      };
+      expect(extracted.size).toBeGreaterThan(0);
+      const byName = new Map(params.map(([n, v]) => [n, grads[v.name]]));
+      for (const [paramName, grad] of byName) {
+        const nonzero =
+          grad === undefined
+            ? 0
+            : tf.tidy(() => tf.sum(tf.cast(tf.notEqual(grad, 0), 'int32')).dataSync()[0] as number);
+        if (grad !== undefined)
+          expect(
+            tf.tidy(() => tf.any(tf.isNaN(grad)).dataSync()[0]),
+            paramName,
+          ).toBe(0);
+        const size = activeSize(paramName);
+        if (size === undefined) {
+          expect(nonzero, `${paramName} is not in the sub-network but has a gradient`).toBe(0);
+        } else {
+          expect(nonzero, `${paramName} is active but has no gradient`).toBeGreaterThan(0);
+          expect(nonzero, `${paramName}: gradient outside the active slice`).toBeLessThanOrEqual(size);
+        }
+      }
+      const covered = [...byName.keys()].filter((n) => activeSize(n) !== undefined && !/transform/.test(n));
+      expect(covered.length, 'every extracted weight is a supernet weight').toBe(extracted.size);
       const y = net.apply(x, { arch });
       expect(y.shape).toEqual([3, 4]);
       tf.dispose([value, y, ...Object.values(grads)]);
