@@ -39,3 +39,6 @@ export {
   repvggBranches,
   resolveRepBlockOptions,
 } from './rep-block.js';
+export { registerRepBlockClasses } from './register-classes.js';
+export type { ToRepBlocksOptions } from './to-rep-blocks.js';
+export { toRepBlocks } from './to-rep-blocks.js';

@@ -67,7 +67,9 @@ function randomize(block: RepBlock, rng: Rng): void {
       const n = variable.size;
       // Kernels at a trained net's scale (uniform with variance ~1/fan-in), so outputs stay O(1).
       const scale =
-        variable.rank === 4 ? Math.sqrt(3 / ((variable.shape[0] ?? 1) * (variable.shape[1] ?? 1) * (variable.shape[2] ?? 1))) : 1;
+        variable.rank === 4
+          ? Math.sqrt(3 / ((variable.shape[0] ?? 1) * (variable.shape[1] ?? 1) * (variable.shape[2] ?? 1)))
+          : 1;
       const values = Float32Array.from({ length: n }, () =>
         name.endsWith('runningVar')
           ? 0.2 + 2 * rng.next()
