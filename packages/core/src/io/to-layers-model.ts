@@ -75,8 +75,9 @@ function isSupernet(module: Module): module is Module & { extract(arch: ArchValu
 
 function convert(module: Module, inputShape: readonly number[], modelName: string): tf.LayersModel {
   const used = new Set<string>(['input']);
-  const pending: Array<{ layer: tf.layers.Layer; weights: tf.Tensor[] }> = [];
+  const pending: Array<{ owner: Module; layer: tf.layers.Layer; weights: tf.Tensor[] }> = [];
   const owned: tf.Tensor[] = [];
+  const made: tf.layers.Layer[] = [];
   const uniqueName = (module: Module, suffix: string | undefined): string => {
     const base = [module.path === '' ? module.className.toLowerCase() : module.path, suffix]
       .filter((part) => part !== undefined)
@@ -102,7 +103,8 @@ function convert(module: Module, inputShape: readonly number[], modelName: strin
     apply(owner, make, inputs, options = {}) {
       if (options.weights !== undefined) owned.push(...options.weights);
       const layer = make(uniqueName(owner, options.suffix));
-      if (options.weights !== undefined) pending.push({ layer, weights: options.weights });
+      made.push(layer);
+      if (options.weights !== undefined) pending.push({ owner, layer, weights: options.weights });
       return layer.apply(inputs) as tf.SymbolicTensor;
     },
   };
@@ -110,9 +112,41 @@ function convert(module: Module, inputShape: readonly number[], modelName: strin
     const input = tf.input({ shape: [...inputShape], name: 'input' });
     const output = ctx.convert(module, input);
     const model = tf.model({ inputs: input, outputs: output, name: modelName });
-    for (const { layer, weights } of pending) layer.setWeights(weights);
+    for (const entry of pending) setWeightsChecked(entry, inputShape);
     return model;
+  } catch (error) {
+    // The layers built so far own variables: free them before reporting.
+    for (const layer of made) if (layer.built) layer.dispose();
+    throw error;
   } finally {
     tf.dispose(owned);
   }
+}
+
+/**
+ * `layer.setWeights(weights)`, after checking that TF.js built the layer with the weights' shapes:
+ * an `inputShape` the module was not built for (3 channels where it has 1) gives weights of one
+ * shape and a layer of another, which TF.js reports without naming the module.
+ */
+function setWeightsChecked(
+  entry: { owner: Module; layer: tf.layers.Layer; weights: tf.Tensor[] },
+  inputShape: readonly number[],
+): void {
+  const { owner, layer, weights } = entry;
+  const built = layer.weights.map((w) => w.shape);
+  const index = weights.findIndex(
+    (w, i) => w.shape.length !== built[i]?.length || w.shape.some((d, k) => d !== built[i]?.[k]),
+  );
+  if (index >= 0 || built.length !== weights.length) {
+    const at = Math.max(index, 0);
+    const input = layer.input;
+    const seen = Array.isArray(input) ? '' : ` (its input there has shape [${input.shape.slice(1)}])`;
+    throw new AutomlError(
+      SOURCE,
+      `${owner.className} "${owner.path || 'root'}" does not fit inputShape [${inputShape}]: its weight ` +
+        `${layer.weights[at]?.name.split('/').at(-1) ?? at} has shape [${weights[at]?.shape}] but the TF.js layer ` +
+        `"${layer.name}" built for this input needs [${built[at]}]${seen}; is inputShape the one the module was built for?`,
+    );
+  }
+  layer.setWeights(weights);
 }

@@ -9,6 +9,7 @@ import {
   BatchNorm,
   Concat,
   Conv2d,
+  createModel,
   createRng,
   Dense,
   Dropout,
@@ -285,5 +286,16 @@ describe('toLayersModel', () => {
     );
     supernet.dispose();
     module.dispose();
+  });
+
+  test('an inputShape the module was not built for names the package, function and layer (issue 19)', () => {
+    // What a user did: conv4 is built for 3 channels, exported at 28×28×1.
+    const conv4 = createModel('conv4', { numClasses: 5 });
+    const before = tf.memory().numTensors;
+    expect(() => toLayersModel(conv4, { inputShape: [28, 28, 1] })).toThrow(
+      '@automl-ts/core/toLayersModel: Conv2d "block1.conv" does not fit inputShape [28,28,1]: its weight kernel has shape [3,3,3,64] but the TF.js layer "block1.conv" built for this input needs [3,3,1,64] (its input there has shape [28,28,1]); is inputShape the one the module was built for?',
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    conv4.dispose();
   });
 });
