@@ -273,7 +273,6 @@ export {
 export type { SizeRule } from './supernet/size-rule.js';
 export type { SupernetOptions } from './supernet/supernet.js';
 export { Supernet } from './supernet/supernet.js';
-export type { SupernetBuilderEntry, SupernetOptionsByName } from './supernet/supernet-registry.js';
 export type {
   ChannelSupernetOptions,
   ResolvedChannelSupernetOptions,
@@ -285,6 +284,7 @@ export {
   widthsOf,
 } from './supernet/to-channel-supernet.js';
 export {
+export type { SupernetBuilderEntry, SupernetOptionsByName } from './supernet/supernet-registry.js';
   createSupernet,
   listSupernets,
   registerSupernet,
@@ -315,6 +315,16 @@ export type { RecalibrateOptions } from './train/recalibrate-batch-norm.js';
 export { recalibrateBatchNorm } from './train/recalibrate-batch-norm.js';
 export type { CosineScheduleOptions, LearningRateSchedule } from './train/schedule.js';
 export { cosineSchedule } from './train/schedule.js';
+export type { RecalibratedSubnetOptions } from './train/recalibrated-subnet.js';
+export { recalibratedSubnet } from './train/recalibrated-subnet.js';
+export type {
+  MultiArchitectureStepOptions,
+  MultiArchitectureStepResult,
+  SandwichStepOptions,
+} from './train/sandwich-step.js';
+export { multiArchitectureStep, sandwichStep } from './train/sandwich-step.js';
+export type { FeatureDistillationOptions } from './train/feature-distillation.js';
+export { featureDistillationLoss } from './train/feature-distillation.js';
 export type { SgdOptions } from './train/sgd.js';
 export { SGD } from './train/sgd.js';
 export { stopGradient } from './train/stop-gradient.js';
