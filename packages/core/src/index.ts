@@ -233,7 +233,7 @@ export {
   vggSmallSlim,
 } from './supernet/builders/slim-models.js';
 export type { ArchitectureCost } from './supernet/architecture-cost.js';
-export { architectureCost } from './supernet/architecture-cost.js';
+export { architectureCost, architectureShapes } from './supernet/architecture-cost.js';
 export type { CandidateOpEntry, CandidateOpSpec } from './supernet/candidate-ops.js';
 export {
   candidateOps,
@@ -283,9 +283,9 @@ export {
   toChannelSupernet,
   widthsOf,
 } from './supernet/to-channel-supernet.js';
-export {
 export type { SupernetBuilderEntry, SupernetOptionsByName } from './supernet/supernet-registry.js';
   createSupernet,
+export {
   listSupernets,
   registerSupernet,
   supernetBuilders,
@@ -313,8 +313,6 @@ export type { NamedGradients, OptimizerOptions, OptimizerState } from './train/o
 export { Optimizer } from './train/optimizer.js';
 export type { RecalibrateOptions } from './train/recalibrate-batch-norm.js';
 export { recalibrateBatchNorm } from './train/recalibrate-batch-norm.js';
-export type { CosineScheduleOptions, LearningRateSchedule } from './train/schedule.js';
-export { cosineSchedule } from './train/schedule.js';
 export type { RecalibratedSubnetOptions } from './train/recalibrated-subnet.js';
 export { recalibratedSubnet } from './train/recalibrated-subnet.js';
 export type {
@@ -327,6 +325,8 @@ export type { FeatureDistillationOptions } from './train/feature-distillation.js
 export { featureDistillationLoss } from './train/feature-distillation.js';
 export type { SgdOptions } from './train/sgd.js';
 export { SGD } from './train/sgd.js';
+export type { CosineScheduleOptions, LearningRateSchedule } from './train/schedule.js';
+export { cosineSchedule } from './train/schedule.js';
 export { stopGradient } from './train/stop-gradient.js';
 export type { LossAndGradients } from './train/named-gradients.js';
 export { namedGradients } from './train/named-gradients.js';

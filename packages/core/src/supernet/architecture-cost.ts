@@ -61,6 +61,27 @@ function costGraph(supernet: Supernet): CostGraph {
  * const ok = macs <= 0.5 * architectureCost(supernet, supernet.largestArchitecture()).macs;
  */
 export function architectureCost(supernet: Supernet, arch: Architecture): ArchitectureCost {
+  const { macs, params } = propagate(supernet, arch);
+  return { macs, params };
+}
+
+/**
+ * The output shape (no batch axis) of every traced layer of `arch`, by layer name in execution
+ * order (`stem.conv`, `stage1.block0.conv1`, …), computed like {@link architectureCost} without
+ * running the network: e.g. the width of the tensor between two stages of a channel supernet.
+ *
+ * @example
+ * const shapes = architectureShapes(supernet, arch);
+ * shapes.get('stage1.block2.postActivation'); // [32, 32, 12]
+ */
+export function architectureShapes(supernet: Supernet, arch: Architecture): ReadonlyMap<string, LayerShape> {
+  return propagate(supernet, arch).shapes;
+}
+
+function propagate(
+  supernet: Supernet,
+  arch: Architecture,
+): { macs: number; params: number; shapes: Map<string, LayerShape> } {
   supernet.searchSpace.validate(arch);
   const { nodes, modules } = costGraph(supernet);
   const shapes = new Map<string, LayerShape>();
@@ -101,5 +122,5 @@ export function architectureCost(supernet: Supernet, arch: Architecture): Archit
     macs += cost.macs;
     params += cost.params;
   }
-  return { macs, params };
+  return { macs, params, shapes };
 }

@@ -1,5 +1,6 @@
 import {
   architectureCost,
+  architectureShapes,
   createMobileNetV2,
   createResNetCifar,
   createRng,
@@ -83,6 +84,8 @@ describe.each(MODELS)('toChannelSupernet(%s)', (_name, make, inputShape, samples
       expect(maxAbsDiff(a, b)).toBeLessThan(1e-4);
       const profile = profileModel(subnet, { inputShape });
       expect(architectureCost(supernet, arch)).toEqual({ macs: profile.macs, params: profile.params });
+      const shapes = [...architectureShapes(supernet, arch).values()];
+      expect(shapes[shapes.length - 1]).toEqual(a.shape.slice(1));
       tf.dispose([a, b]);
       subnet.dispose();
     }
