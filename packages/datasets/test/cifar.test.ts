@@ -143,6 +143,34 @@ describe('loadCifar10 and loadCifar100', () => {
     expect(test.size).toBe(1);
   });
 
+  test('the data root is searched as for Omniglot: <root>/cifar10/cifar-10-batches-bin, then <root>/cifar-10-batches-bin (issue 19)', async () => {
+    // What a user did: AUTOML_DATA_DIR-style root holding cifar10/ and omniglot/ side by side.
+    const root = join(dir, 'root');
+    const folder = join(root, 'cifar10', 'cifar-10-batches-bin');
+    for (let b = 1; b <= 5; b++)
+      await writeBytes(join(folder, `data_batch_${b}.bin`), cifarBytes([{ label: b, seed: b }]));
+    const train = await loadCifar10({ dataDir: root });
+    expect(Array.from(train.labels)).toEqual([1, 2, 3, 4, 5]);
+    // The dataset's own folder comes first when both exist.
+    const flat = join(root, 'cifar-10-batches-bin');
+    for (let b = 1; b <= 5; b++)
+      await writeBytes(join(flat, `data_batch_${b}.bin`), cifarBytes([{ label: 0, seed: b }]));
+    expect(Array.from((await loadCifar10({ dataDir: root })).labels)).toEqual([1, 2, 3, 4, 5]);
+    const saved = process.env['AUTOML_DATA_DIR'];
+    process.env['AUTOML_DATA_DIR'] = root;
+    try {
+      expect((await loadCifar10()).size).toBe(5);
+    } finally {
+      if (saved === undefined) delete process.env['AUTOML_DATA_DIR'];
+      else process.env['AUTOML_DATA_DIR'] = saved;
+    }
+    const empty = join(dir, 'empty-root');
+    await writeBytes(join(empty, 'readme.txt'), 'nothing here');
+    await expect(loadCifar100({ dataDir: empty })).rejects.toThrowError(
+      `@automl-ts/datasets/loadCifar100: cifar100 not found under the data directory "${empty}"; looked for "${join(empty, 'cifar100', 'cifar-100-binary')}", "${join(empty, 'cifar-100-binary')}"`,
+    );
+  });
+
   test('loadCifar100 labels with fine or coarse classes', async () => {
     const folder = join(dir, 'data', 'cifar-100-binary');
     await writeBytes(

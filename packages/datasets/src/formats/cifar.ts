@@ -6,6 +6,7 @@ import { createImageDataset, type ImageDataset } from '../dataset.js';
 import { describeValue, errorFactory, type Fail } from '../internal/errors.js';
 import {
   dataDirFrom,
+  dataRootCandidates,
   isGzipFile,
   nodeModules,
   openFileChunks,
@@ -239,7 +240,8 @@ export interface CifarOptions {
   split?: 'train' | 'test';
   /**
    * Folder of the extracted binary version; overrides `dataDir`.
-   * @default `<dataDir>/cifar-10-batches-bin` or `<dataDir>/cifar-100-binary`
+   * @default found under `dataDir`: `<dataDir>/cifar10/cifar-10-batches-bin`, then
+   * `<dataDir>/cifar-10-batches-bin` (CIFAR-100: `cifar100/cifar-100-binary`, then `cifar-100-binary`)
    */
   directory?: string;
   /**
@@ -284,7 +286,7 @@ async function loadCifar(
   fail: Fail,
   variant: CifarVariant,
   options: Cifar100Options,
-  layout: { folder: string; train: readonly string[]; test: readonly string[] },
+  layout: { datasetFolder: string; folder: string; train: readonly string[]; test: readonly string[] },
 ): Promise<ImageDataset> {
   const split = checkOneOf(fail, 'split', options.split ?? 'train', ['train', 'test']);
   const limit = options.limit === undefined ? Infinity : checkInteger(fail, 'limit', options.limit, 0);
@@ -297,7 +299,20 @@ async function loadCifar(
         `no data directory: pass directory or dataDir, or set AUTOML_DATA_DIR (looked for ${describeValue(layout.folder)})`,
       );
     }
-    directory = path.join(dataDir, layout.folder);
+    const candidates = dataRootCandidates(path.join, dataDir, layout.datasetFolder, [layout.folder]);
+    let found: string | undefined;
+    for (const candidate of candidates) {
+      if ((await statOrUndefined(fail, candidate))?.isDirectory() === true) {
+        found = candidate;
+        break;
+      }
+    }
+    if (found === undefined) {
+      throw fail(
+        `${variant} not found under the data directory "${dataDir}"; looked for ${candidates.map((c) => `"${c}"`).join(', ')}`,
+      );
+    }
+    directory = found;
   }
   const files = (split === 'train' ? layout.train : layout.test).map((file) => path.join(directory, file));
   let expected = 0;
@@ -365,6 +380,7 @@ const failCifar10 = errorFactory('loadCifar10');
  */
 export async function loadCifar10(options: CifarOptions = {}): Promise<ImageDataset> {
   return loadCifar(failCifar10, 'cifar10', options, {
+    datasetFolder: 'cifar10',
     folder: 'cifar-10-batches-bin',
     train: [1, 2, 3, 4, 5].map((i) => `data_batch_${i}.bin`),
     test: ['test_batch.bin'],
@@ -383,6 +399,7 @@ const failCifar100 = errorFactory('loadCifar100');
 export async function loadCifar100(options: Cifar100Options = {}): Promise<ImageDataset> {
   checkOneOf(failCifar100, 'labelMode', options.labelMode ?? 'fine', ['fine', 'coarse']);
   return loadCifar(failCifar100, 'cifar100', options, {
+    datasetFolder: 'cifar100',
     folder: 'cifar-100-binary',
     train: ['train.bin'],
     test: ['test.bin'],

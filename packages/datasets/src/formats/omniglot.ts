@@ -21,6 +21,7 @@ import { ImageCollector } from '../internal/collector.js';
 import { describeValue, errorFactory, type Fail, reasonOf } from '../internal/errors.js';
 import {
   dataDirFrom,
+  dataRootCandidates,
   nodeModules,
   readFileBytes,
   readFilesAhead,
@@ -438,12 +439,7 @@ async function locate(
       `no data directory: pass path or dataDir, or set AUTOML_DATA_DIR (looked for ${folderName}.zip)`,
     );
   }
-  const candidates = [
-    path.join(dataDir, 'omniglot', `${folderName}.zip`),
-    path.join(dataDir, 'omniglot', folderName),
-    path.join(dataDir, `${folderName}.zip`),
-    path.join(dataDir, folderName),
-  ];
+  const candidates = dataRootCandidates(path.join, dataDir, 'omniglot', [`${folderName}.zip`, folderName]);
   for (const candidate of candidates) {
     const stat = await statOrUndefined(fail, candidate);
     if (stat === undefined) continue;

@@ -135,3 +135,17 @@ export function dataDirFrom(option: string | undefined): string | undefined {
   const fromEnv = env?.['AUTOML_DATA_DIR'];
   return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
 }
+
+/**
+ * Where a loader looks for `names` under a data root, in order: first in the dataset's own
+ * folder (`<root>/cifar10/cifar-10-batches-bin`, `<root>/omniglot/images_background.zip`), then
+ * at the root itself (`<root>/cifar-10-batches-bin`). Every loader finds its data this one way.
+ */
+export function dataRootCandidates(
+  join: (...parts: string[]) => string,
+  root: string,
+  datasetFolder: string,
+  names: readonly string[],
+): string[] {
+  return [...names.map((name) => join(root, datasetFolder, name)), ...names.map((name) => join(root, name))];
+}
