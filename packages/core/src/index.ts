@@ -238,6 +238,7 @@ export type { CandidateOpEntry, CandidateOpSpec } from './supernet/candidate-ops
 export {
   candidateOps,
   createCandidateOp,
+  DARTS_OPS,
   listCandidateOps,
   registerCandidateOp,
   unregisterCandidateOp,

@@ -83,8 +83,9 @@ export async function startWasmWithNodeThreads(options: StartWasmThreadsOptions)
   let workerIndex = 0;
 
   class RecordingBlob extends OriginalBlob {
-    constructor(parts?: BlobPart[], blobOptions?: BlobPropertyBag) {
-      super(parts, blobOptions);
+    constructor(...args: ConstructorParameters<typeof Blob>) {
+      super(...args);
+      const parts = args[0] as unknown[] | undefined;
       if (parts?.every((p) => typeof p === 'string')) blobText.set(this, parts.join(''));
     }
   }

@@ -1,5 +1,7 @@
 // Candidate operations after Liu et al., "DARTS: Differentiable Architecture Search", ICLR 2019, §3.1
-// (convolutions, separable convolutions, pooling, identity, zero), and the inverted-residual block of
+// (convolutions, separable convolutions, pooling, identity, zero; the `darts_*`/`dil_*` ops in its
+// code's ReLU → conv → BN order, separable convolutions applied twice, as T-NAS, Lian et al., ICLR
+// 2020, uses them), and the inverted-residual block of
 // Sandler et al., "MobileNetV2: Inverted Residuals and Linear Bottlenecks", CVPR 2018, Table 1.
 import { AutomlError, describeValue } from '../internal/errors.js';
 import { Activation } from '../nn/layers/activation.js';
@@ -61,6 +63,64 @@ function separableConv(kernelSize: number) {
       ['pointwise', new Conv2d({ inChannels, outChannels, kernelSize: 1, useBias: false, seed })],
       ['bn', new BatchNorm({ channels: outChannels })],
       ['relu', new Activation('relu')],
+    ]);
+}
+
+/** ReLU → depthwise k×k (stride, dilation) → pointwise 1×1 → BN: DARTS' `dil_conv` and one half of its `sep_conv`. */
+function reluSeparable(
+  kernelSize: number,
+  dilation: number,
+  { inChannels, outChannels, stride, seed }: CandidateOpSpec,
+): Array<readonly [string, Module]> {
+  return [
+    ['relu', new Activation('relu')],
+    [
+      'depthwise',
+      new Conv2d({
+        inChannels,
+        outChannels: inChannels,
+        kernelSize,
+        strides: stride,
+        dilation,
+        groups: inChannels,
+        useBias: false,
+        seed,
+      }),
+    ],
+    ['pointwise', new Conv2d({ inChannels, outChannels, kernelSize: 1, useBias: false, seed })],
+    ['bn', new BatchNorm({ channels: outChannels })],
+  ];
+}
+
+/** DARTS' `sep_conv`: ReLU → depthwise → pointwise → BN, twice (stride on the first, width kept by the second). */
+function dartsSeparableConv(kernelSize: number) {
+  return (spec: CandidateOpSpec): Module =>
+    new Sequential([
+      ['first', new Sequential(reluSeparable(kernelSize, 1, { ...spec, outChannels: spec.inChannels }))],
+      ['second', new Sequential(reluSeparable(kernelSize, 1, { ...spec, stride: 1 }))],
+    ]);
+}
+
+/** DARTS' `dil_conv`: ReLU → depthwise k×k with dilation 2 → pointwise → BN (stride 1 only: TF.js cannot combine stride and dilation). */
+function dilatedConv(kernelSize: number) {
+  return (spec: CandidateOpSpec): Module => {
+    if (spec.stride !== 1) {
+      throw new AutomlError(
+        '@automl-ts/core/createCandidateOp',
+        `op "dil_conv${kernelSize}x${kernelSize}" needs stride 1 (TF.js cannot combine stride and dilation), got stride ${spec.stride}`,
+      );
+    }
+    return new Sequential(reluSeparable(kernelSize, 2, spec));
+  };
+}
+
+/** ReLU → k×k conv → BN: DARTS' order for a plain convolution. */
+function reluConvBn(kernelSize: number) {
+  return ({ inChannels, outChannels, stride, seed }: CandidateOpSpec): Module =>
+    new Sequential([
+      ['relu', new Activation('relu')],
+      ['conv', new Conv2d({ inChannels, outChannels, kernelSize, strides: stride, useBias: false, seed })],
+      ['bn', new BatchNorm({ channels: outChannels })],
     ]);
 }
 
@@ -163,12 +223,59 @@ const BUILTIN_OPS: ReadonlyArray<readonly [string, CandidateOpEntry]> = [
   ],
   ['skip', { description: 'identity (1×1 conv → BN when the width or stride changes)', create: skip }],
   ['zero', { description: 'zeros (drops the connection)', create: zero }],
+  ['darts_conv3x3', { description: 'ReLU → 3×3 conv → BN (DARTS order)', create: reluConvBn(3) }],
+  [
+    'darts_sep_conv3x3',
+    {
+      description: '(ReLU → depthwise 3×3 → pointwise 1×1 → BN) × 2, DARTS sep_conv_3x3',
+      create: dartsSeparableConv(3),
+    },
+  ],
+  [
+    'darts_sep_conv5x5',
+    {
+      description: '(ReLU → depthwise 5×5 → pointwise 1×1 → BN) × 2, DARTS sep_conv_5x5',
+      create: dartsSeparableConv(5),
+    },
+  ],
+  [
+    'dil_conv3x3',
+    {
+      description: 'ReLU → depthwise 3×3 dilation 2 → pointwise 1×1 → BN, DARTS dil_conv_3x3',
+      create: dilatedConv(3),
+    },
+  ],
+  [
+    'dil_conv5x5',
+    {
+      description: 'ReLU → depthwise 5×5 dilation 2 → pointwise 1×1 → BN, DARTS dil_conv_5x5',
+      create: dilatedConv(5),
+    },
+  ],
 ];
+
+/**
+ * The DARTS / T-NAS operation set (Liu et al. 2019; Lian et al. 2020), as registered candidate-op
+ * names: separable 3×3 and 5×5 convolutions applied twice and dilated 3×3 and 5×5 convolutions in
+ * ReLU → conv → BN order, a 3×3 convolution, 3×3 max and average pooling, identity. Add `'zero'`
+ * (DARTS' `none`) where a node has several inputs.
+ */
+export const DARTS_OPS: readonly string[] = Object.freeze([
+  'darts_sep_conv3x3',
+  'darts_sep_conv5x5',
+  'dil_conv3x3',
+  'dil_conv5x5',
+  'darts_conv3x3',
+  'max_pool3x3',
+  'avg_pool3x3',
+  'skip',
+]);
 
 /**
  * The candidate-op registry that `LayerChoice.fromOps` and the cell supernets draw from.
  * Preloaded with conv3x3, conv5x5, sep_conv3x3, sep_conv5x5, mbconv{3,5}_e{3,6}, max_pool3x3,
- * avg_pool3x3, skip and zero; add your own with {@link registerCandidateOp}.
+ * avg_pool3x3, skip, zero and the DARTS-ordered darts_conv3x3, darts_sep_conv{3x3,5x5} and
+ * dil_conv{3x3,5x5} (see {@link DARTS_OPS}); add your own with {@link registerCandidateOp}.
  */
 export const candidateOps = /* @__PURE__ */ new Registry<CandidateOpEntry>(
   {
