@@ -42,3 +42,29 @@ export {
 export { registerRepBlockClasses } from './register-classes.js';
 export type { ToRepBlocksOptions } from './to-rep-blocks.js';
 export { toRepBlocks } from './to-rep-blocks.js';
+export type { RepNetForm, RepNetOptions, RepNetSize } from './models/rep-net.js';
+export {
+  createRepNet,
+  formBranches,
+  ODBB_BRANCH_COUNT,
+  odbbBranches,
+  REPNET_PRESETS,
+  repBlocksOf,
+} from './models/rep-net.js';
+export type {
+  RepnasBatch,
+  RepnasPhase,
+  RepnasResult,
+  RepnasSearchInput,
+  RepnasStepEvent,
+} from './repnas/repnas-search.js';
+export {
+  deploySearched,
+  extractSearched,
+  forwardSelected,
+  repnasBudget,
+  repnasSearch,
+} from './repnas/repnas-search.js';
+export { perturbLogits, topKMask } from './repnas/sampling.js';
+export type { RepnasSearchOptions, ResolvedRepnasSearchOptions } from './repnas/search-options.js';
+export { resolveRepnasSearchOptions } from './repnas/search-options.js';
