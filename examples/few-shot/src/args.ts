@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { listMetaLearners } from '@automl-ts/meta-learning';
+import { defineCommand, resolveUserPath } from '@automl-ts/report';
 
 /** The algorithms of the CLI (the registry of @automl-ts/meta-learning). */
 export type Algorithm = 'maml' | 'fomaml' | 'reptile' | 'anil' | 'metasgd' | 'protonet';
@@ -26,8 +26,17 @@ export interface FewShotArgs {
   readonly innerLr: number;
   /** Outer learning rate; undefined keeps the algorithm's (Adam 1e-3; Reptile's SGD step 1, annealed to 0). */
   readonly outerLr: number | undefined;
-  /** Omniglot data directory (holding omniglot/images_background.zip); undefined uses the embedded dataset. */
+  /** Omniglot data directory (holding omniglot/images_background.zip), absolute; undefined uses the embedded dataset. */
   readonly dataDir: string | undefined;
+  /**
+   * The final evaluation's classes: Omniglot's official evaluation set (images_evaluation.zip, 20
+   * alphabets never used in training) or a held-out third of the background alphabets.
+   */
+  readonly metaTest: 'evaluation' | 'background' | 'auto';
+  /** What the training budget counts: process CPU time (the default) or wall-clock time. */
+  readonly budgetClock: 'cpu' | 'wall';
+  /** Write into the committed results/ (otherwise runs/results/). */
+  readonly commitResults: boolean;
   readonly seed: number;
   readonly checkpoint: string | undefined;
   readonly checkpointEvery: number;
@@ -49,6 +58,7 @@ export interface FewShotArgs {
   readonly channels: number;
   /** Omniglot rotations by 90°, 180°, 270° as extra classes. */
   readonly rotations: boolean;
+  /** `--results`, absolute; undefined: the location policy decides (see resolveResultsDirectory). */
   readonly resultsDir: string | undefined;
   /** Only regenerate the results README and plots from the JSON reports. */
   readonly rebuildReport: boolean;
@@ -68,168 +78,254 @@ const DEFAULTS: Record<
   protonet: { innerLr: 0, innerSteps: 0, evalSteps: 0, metaBatch: 1 },
 };
 
-export const USAGE = `Few-shot learning with @automl-ts/meta-learning
+const ALGORITHMS = [
+  'maml',
+  'fomaml',
+  'anil',
+  'metasgd',
+  'reptile',
+  'protonet',
+] as const satisfies readonly Algorithm[];
 
-  pnpm --filter @automl-ts/example-few-shot start -- [options]
+/** The command line of the few-shot example (typed options, generated `--help`). */
+export const command = defineCommand({
+  name: '@automl-ts/example-few-shot',
+  usage: 'pnpm --filter @automl-ts/example-few-shot start -- [options]',
+  description: `Few-shot learning with @automl-ts/meta-learning
 
 Meta-trains on Omniglot (or, without --data-dir and AUTOML_DATA_DIR, on the embedded dataset of
-@automl-ts/datasets), checkpoints atomically, resumes, evaluates on held-out classes (mean and 95%
-CI) and writes a report (table + SVG plot) to results/. With --adapt it loads the checkpoint and
-adapts to your own task instead.
+@automl-ts/datasets), checkpoints atomically, resumes, selects on meta-validation classes and reports
+the final accuracy (mean and 95% CI) on meta-test classes; writes a results JSON with provenance, SVG
+plots and a README table to runs/results/ (results/ with --commit-results). With --adapt it loads
+the checkpoint and adapts to your own task instead. Relative paths are relative to the directory
+you typed the command in.`,
+  options: {
+    algorithm: {
+      type: 'choice',
+      choices: ALGORITHMS,
+      default: 'maml',
+      description: `meta-learner (${listMetaLearners().join(', ')})`,
+    },
+    ways: { type: 'integer', min: 2, default: 5, description: 'classes per task' },
+    'train-ways': {
+      type: 'integer',
+      min: 2,
+      description: 'classes per meta-training task, protonet only (the paper: 60)',
+      defaultText: '--ways',
+    },
+    'train-shots': {
+      type: 'integer',
+      min: 1,
+      description: 'support examples per class in meta-training tasks',
+      defaultText: '--shots; reptile 10',
+    },
+    'train-queries': {
+      type: 'integer',
+      min: 1,
+      description: 'query examples per class in meta-training tasks',
+      defaultText: '--queries; reptile 5',
+    },
+    'inner-batch': {
+      type: 'integer',
+      min: 1,
+      description: 'reptile: examples per inner step',
+      defaultText: 'reptile 10, as the paper',
+    },
+    shots: { type: 'integer', min: 1, default: 1, description: 'support examples per class' },
+    queries: { type: 'integer', min: 1, default: 15, description: 'query examples per class' },
+    'meta-iterations': { type: 'integer', min: 0, default: 1000, description: 'outer steps' },
+    'meta-batch': {
+      type: 'integer',
+      min: 1,
+      description: 'tasks per outer step',
+      defaultText: 'maml/fomaml/anil/metasgd 8, reptile 5, protonet 1',
+    },
+    'inner-steps': {
+      type: 'integer',
+      min: 1,
+      description: 'inner steps in meta-training',
+      defaultText: '1; reptile 5',
+    },
+    'eval-steps': {
+      type: 'integer',
+      min: 0,
+      description: 'inner steps when adapting at evaluation',
+      defaultText: 'maml/fomaml/anil 3, reptile 50, metasgd 1',
+    },
+    'inner-lr': {
+      type: 'number',
+      greaterThan: 0,
+      description: 'inner learning rate',
+      defaultText: '0.4; metasgd 0.1 initial; reptile 0.001 with Adam',
+    },
+    'outer-lr': {
+      type: 'number',
+      greaterThan: 0,
+      description: 'outer learning rate',
+      defaultText: 'Adam 1e-3; reptile SGD 1 annealed linearly to 0',
+    },
+    'data-dir': {
+      type: 'path',
+      description: 'data directory with omniglot/images_background.zip',
+      defaultText: '$AUTOML_DATA_DIR',
+    },
+    'meta-test': {
+      type: 'choice',
+      choices: ['auto', 'evaluation', 'background'],
+      default: 'auto',
+      description:
+        'meta-test classes: images_evaluation.zip, or a third of the background alphabets; auto: evaluation when the data directory has it',
+    },
+    'no-rotations': {
+      type: 'boolean',
+      description: "do not add Omniglot's 90°/180°/270° rotations as classes",
+    },
+    channels: { type: 'integer', min: 1, default: 64, description: 'conv4 filters' },
+    seed: {
+      type: 'integer',
+      min: 0,
+      default: 0,
+      description: 'seed of the weights and the task streams (the class split is fixed)',
+    },
+    checkpoint: {
+      type: 'path',
+      description: 'checkpoint directory',
+      defaultText: 'examples/few-shot/runs/<run name>',
+    },
+    'checkpoint-every': { type: 'integer', min: 1, default: 50, description: 'save every n meta-iterations' },
+    resume: { type: 'boolean', description: 'continue from the checkpoint if there is one' },
+    'eval-tasks': {
+      type: 'integer',
+      min: 1,
+      default: 600,
+      description: 'tasks of the final (meta-test) evaluation',
+    },
+    'eval-every': {
+      type: 'integer',
+      min: 0,
+      description: 'evaluate on meta-val every n meta-iterations, 0 for never',
+      defaultText: 'meta-iterations / 10',
+    },
+    'eval-every-tasks': {
+      type: 'integer',
+      min: 1,
+      default: 100,
+      description: 'tasks of each periodic meta-val evaluation',
+    },
+    'max-minutes': {
+      type: 'number',
+      greaterThan: 0,
+      default: 120,
+      description: 'training budget in minutes (evaluations excluded), counting the time before a --resume',
+    },
+    'budget-clock': {
+      type: 'choice',
+      choices: ['cpu', 'wall'],
+      default: 'cpu',
+      description: 'what --max-minutes counts: process CPU time (same work on a loaded machine) or wall time',
+    },
+    backend: {
+      type: 'choice',
+      choices: ['auto', 'wasm', 'cpu', 'tensorflow'],
+      default: 'auto',
+      description: 'TF.js backend',
+    },
+    results: { type: 'path', description: 'report directory', defaultText: 'examples/few-shot/runs/results' },
+    'commit-results': {
+      type: 'boolean',
+      description: 'write the report into the committed examples/few-shot/results/',
+    },
+    'rebuild-report': {
+      type: 'boolean',
+      description: 'only regenerate the README table and the plots from the JSON results',
+    },
+    'log-every': {
+      type: 'integer',
+      min: 1,
+      default: 10,
+      description: 'progress line every n meta-iterations',
+    },
+    adapt: {
+      type: 'path',
+      description: 'adapt to the task in <dir> (one folder of images per class) and export it',
+    },
+    output: {
+      type: 'path',
+      description: 'where --adapt saves the adapted TF.js model',
+      defaultText: '<checkpoint>/adapted-<task>',
+    },
+    invert: {
+      type: 'boolean',
+      description: 'invert the --adapt images (dark strokes on a light background)',
+    },
+  },
+});
 
-Options
-  --algorithm <name>        ${listMetaLearners().join(' | ')} (default maml)
-  --ways <N>                classes per task (default 5)
-  --train-ways <N>          classes per meta-training task, protonet only (default --ways; the paper: 60)
-  --train-shots <K>         support examples per class in meta-training tasks (default --shots; reptile 10)
-  --train-queries <Q>       query examples per class in meta-training tasks (default --queries; reptile 5)
-  --inner-batch <n>         reptile: examples per inner step (default: reptile 10, as the paper)
-  --shots <K>               support examples per class (default 1)
-  --queries <Q>             query examples per class (default 15)
-  --meta-iterations <n>     outer steps (default 1000)
-  --meta-batch <n>          tasks per outer step (default: maml/fomaml/anil/metasgd 8, reptile 5, protonet 1)
-  --inner-steps <n>         inner steps in meta-training (default: 1; reptile 5)
-  --eval-steps <n>          inner steps when adapting at evaluation (default: maml/fomaml/anil 3, reptile 50, metasgd 1)
-  --inner-lr <α>            inner learning rate (default: 0.4; metasgd 0.1 initial; reptile 0.001 with Adam)
-  --outer-lr <β>            outer learning rate (default: Adam 1e-3; reptile SGD 1 annealed linearly to 0)
-  --data-dir <dir>          data directory with omniglot/images_background.zip (default $AUTOML_DATA_DIR)
-  --no-rotations            do not add Omniglot's 90°/180°/270° rotations as classes
-  --channels <n>            conv4 filters (default 64)
-  --seed <n>                seed of the task streams and of the weights (default 0)
-  --checkpoint <dir>        checkpoint directory (default runs/<run name>)
-  --checkpoint-every <n>    save every n meta-iterations (default 50)
-  --resume                  continue from the checkpoint if there is one
-  --eval-tasks <n>          tasks of the final evaluation (default 600)
-  --eval-every <n>          evaluate every n meta-iterations, 0 for only at the end (default meta-iterations / 10)
-  --eval-every-tasks <n>    tasks of each periodic evaluation (default 100)
-  --max-minutes <m>         training budget in minutes, counting the time before a --resume (default 120)
-  --backend <name>          auto | wasm | cpu | tensorflow (default auto)
-  --results <dir>           report directory (default results/)
-  --rebuild-report          only regenerate results/README.md and the plots from the JSON reports
-  --log-every <n>           progress line every n meta-iterations (default 10)
-  --adapt <dir>             adapt to the task in <dir> (one folder of images per class) and export it
-  --output <dir>            where --adapt saves the adapted TF.js model (default <checkpoint>/adapted-<task>)
-  --invert                  invert the --adapt images (dark strokes on a light background)
-  --help                    this text
-`;
+/** The `--help` text. */
+export const usage = (): string => command.help();
 
-function integer(name: string, value: string | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min)
-    throw new Error(`--${name} must be an integer >= ${min}, got "${value}"`);
-  return parsed;
-}
-
-function number(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0)
-    throw new Error(`--${name} must be a number > 0, got "${value}"`);
-  return parsed;
-}
+const fail = (message: string) => new Error(`@automl-ts/example-few-shot: ${message}`);
 
 /** Parses the command line; returns undefined for --help. */
 export function parseCommandLine(argv: readonly string[]): FewShotArgs | undefined {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      algorithm: { type: 'string' },
-      ways: { type: 'string' },
-      'train-ways': { type: 'string' },
-      'train-shots': { type: 'string' },
-      'train-queries': { type: 'string' },
-      'inner-batch': { type: 'string' },
-      shots: { type: 'string' },
-      queries: { type: 'string' },
-      'meta-iterations': { type: 'string' },
-      'meta-batch': { type: 'string' },
-      'inner-steps': { type: 'string' },
-      'eval-steps': { type: 'string' },
-      'inner-lr': { type: 'string' },
-      'outer-lr': { type: 'string' },
-      'data-dir': { type: 'string' },
-      'no-rotations': { type: 'boolean' },
-      channels: { type: 'string' },
-      seed: { type: 'string' },
-      checkpoint: { type: 'string' },
-      'checkpoint-every': { type: 'string' },
-      resume: { type: 'boolean' },
-      'eval-tasks': { type: 'string' },
-      'eval-every': { type: 'string' },
-      'eval-every-tasks': { type: 'string' },
-      'max-minutes': { type: 'string' },
-      backend: { type: 'string' },
-      results: { type: 'string' },
-      'rebuild-report': { type: 'boolean' },
-      'log-every': { type: 'string' },
-      adapt: { type: 'string' },
-      output: { type: 'string' },
-      invert: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-  });
-  if (values.help === true) return undefined;
-  const algorithm = (values.algorithm ?? 'maml') as Algorithm;
-  if (!(algorithm in DEFAULTS)) {
-    throw new Error(`--algorithm must be one of ${Object.keys(DEFAULTS).join(', ')}, got "${algorithm}"`);
-  }
+  const values = command.parse(argv);
+  if (values === undefined) return undefined;
+  const algorithm = values.algorithm;
   const defaults = DEFAULTS[algorithm];
-  const backend = values.backend ?? 'auto';
-  if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) {
-    throw new Error(`--backend must be auto, wasm, cpu or tensorflow, got "${backend}"`);
-  }
-  const metaIterations = integer('meta-iterations', values['meta-iterations'], 1000, 0);
-  const ways = integer('ways', values.ways, 5, 2);
-  const trainWays = integer('train-ways', values['train-ways'], ways, 2);
+  const metaIterations = values['meta-iterations'];
+  const ways = values.ways;
+  const trainWays = values['train-ways'] ?? ways;
   // A MAML-family head has one output per class: its tasks must all have the same N.
   if (trainWays !== ways && algorithm !== 'protonet') {
-    throw new Error(
+    throw fail(
       `--train-ways ${trainWays} differs from --ways ${ways}: only protonet (no classifier head) can train on other task sizes`,
     );
   }
-  const shots = integer('shots', values.shots, 1, 1);
-  const queries = integer('queries', values.queries, 15, 1);
+  const shots = values.shots;
+  const queries = values.queries;
   const reptile = algorithm === 'reptile';
   if (!reptile && values['inner-batch'] !== undefined) {
-    throw new Error(`--inner-batch is a reptile option; --algorithm is ${algorithm}`);
+    throw fail(`--inner-batch is a reptile option; --algorithm is ${algorithm}`);
   }
+  const envDataDir = process.env.AUTOML_DATA_DIR;
   return {
     algorithm,
     ways,
     trainWays,
     // Reptile's paper meta-trains Omniglot on 10 shots per class in batches of 10, whatever the test K.
-    trainShots: integer('train-shots', values['train-shots'], reptile ? 10 : shots, 1),
-    trainQueries: integer('train-queries', values['train-queries'], reptile ? 5 : queries, 1),
-    innerBatch: reptile ? integer('inner-batch', values['inner-batch'], 10, 1) : undefined,
+    trainShots: values['train-shots'] ?? (reptile ? 10 : shots),
+    trainQueries: values['train-queries'] ?? (reptile ? 5 : queries),
+    innerBatch: reptile ? (values['inner-batch'] ?? 10) : undefined,
     shots,
     queries,
     metaIterations,
-    metaBatch: integer('meta-batch', values['meta-batch'], defaults.metaBatch, 1),
-    innerSteps:
-      algorithm === 'protonet' ? 0 : integer('inner-steps', values['inner-steps'], defaults.innerSteps, 1),
-    evalSteps: integer('eval-steps', values['eval-steps'], defaults.evalSteps, 0),
-    innerLr: algorithm === 'protonet' ? 0 : number('inner-lr', values['inner-lr'], defaults.innerLr),
-    outerLr: values['outer-lr'] === undefined ? undefined : number('outer-lr', values['outer-lr'], 1),
-    dataDir: values['data-dir'] ?? process.env.AUTOML_DATA_DIR,
-    seed: integer('seed', values.seed, 0, 0),
+    metaBatch: values['meta-batch'] ?? defaults.metaBatch,
+    innerSteps: algorithm === 'protonet' ? 0 : (values['inner-steps'] ?? defaults.innerSteps),
+    evalSteps: values['eval-steps'] ?? defaults.evalSteps,
+    innerLr: algorithm === 'protonet' ? 0 : (values['inner-lr'] ?? defaults.innerLr),
+    outerLr: values['outer-lr'],
+    dataDir:
+      values['data-dir'] ??
+      (envDataDir === undefined || envDataDir === '' ? undefined : resolveUserPath(envDataDir)),
+    metaTest: values['meta-test'],
+    budgetClock: values['budget-clock'],
+    commitResults: values['commit-results'],
+    seed: values.seed,
     checkpoint: values.checkpoint,
-    checkpointEvery: integer('checkpoint-every', values['checkpoint-every'], 50, 1),
-    resume: values.resume === true,
-    evalTasks: integer('eval-tasks', values['eval-tasks'], 600, 1),
-    evalEvery: integer('eval-every', values['eval-every'], Math.max(1, Math.floor(metaIterations / 10)), 0),
-    evalEveryTasks: integer('eval-every-tasks', values['eval-every-tasks'], 100, 1),
+    checkpointEvery: values['checkpoint-every'],
+    resume: values.resume,
+    evalTasks: values['eval-tasks'],
+    evalEvery: values['eval-every'] ?? Math.max(1, Math.floor(metaIterations / 10)),
+    evalEveryTasks: values['eval-every-tasks'],
     adapt: values.adapt,
     output: values.output,
-    invert: values.invert === true,
-    backend: backend as FewShotArgs['backend'],
-    maxMinutes: number('max-minutes', values['max-minutes'], 120),
-    channels: integer('channels', values.channels, 64, 1),
-    rotations: values['no-rotations'] !== true,
+    invert: values.invert,
+    backend: values.backend,
+    maxMinutes: values['max-minutes'],
+    channels: values.channels,
+    rotations: !values['no-rotations'],
     resultsDir: values.results,
-    rebuildReport: values['rebuild-report'] === true,
-    logEvery: integer('log-every', values['log-every'], 10, 1),
+    rebuildReport: values['rebuild-report'],
+    logEvery: values['log-every'],
   };
 }

@@ -1,78 +1,217 @@
+import { type Dirent, existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
+  decodeImageFolder,
   EMBEDDED_DATASET,
   type ImageDataset,
   imageAt,
   indicesByClass,
   loadEmbeddedDataset,
-  loadImageFolder,
   loadOmniglot,
   splitByClass,
+  splitDataset,
 } from '@automl-ts/datasets';
 import type { Task } from '@automl-ts/meta-learning';
 import * as tf from '@tensorflow/tfjs';
 
-/** Meta-training and meta-validation classes (disjoint), 28×28×1 with strokes as 1. */
+/** Where the final (meta-test) classes come from. */
+export type MetaTestSource = 'evaluation' | 'background' | 'embedded';
+
+/**
+ * Meta-training, meta-validation (model selection) and meta-test (the reported number) classes,
+ * pairwise disjoint on Omniglot (by alphabet), 28×28×1 with strokes as 1.
+ */
 export interface FewShotData {
   /** Short name for run names and reports: `omniglot` or `mnist`. */
   readonly name: string;
   readonly description: string;
   readonly train: ImageDataset;
   readonly val: ImageDataset;
+  readonly test: ImageDataset;
+  readonly metaTest: MetaTestSource;
+  /** The alphabets (Omniglot) or digits (embedded) of each part. */
+  readonly split: {
+    readonly train: readonly string[];
+    readonly val: readonly string[];
+    readonly test: readonly string[];
+  };
+}
+
+/** The seed of the class split: fixed, so that every run (any --seed) uses the same classes. */
+export const SPLIT_SEED = 0;
+
+const alphabetOf = (c: number, dataset: ImageDataset) =>
+  (dataset.classInfo?.[c] as { alphabet?: string } | undefined)?.alphabet ?? String(c);
+
+const alphabetsOf = (dataset: ImageDataset) =>
+  [...new Set(dataset.classNames.map((_, c) => alphabetOf(c, dataset)))].sort();
+
+/** The paths `loadOmniglot` looks at for a set (the same order). */
+export function omniglotCandidates(dataDir: string, set: 'background' | 'evaluation'): string[] {
+  const folder = `images_${set}`;
+  return [
+    join(dataDir, 'omniglot', `${folder}.zip`),
+    join(dataDir, 'omniglot', folder),
+    join(dataDir, `${folder}.zip`),
+    join(dataDir, folder),
+  ];
 }
 
 /**
- * Omniglot's background set (30 alphabets) with rotations as extra classes, split by alphabet into
- * 25 for meta-training and 5 for meta-validation (a rotation stays with its alphabet).
+ * Where meta-test comes from: `auto` is the official evaluation set when the data directory has
+ * it, else held-out background alphabets; the embedded dataset without a data directory.
  */
-async function omniglot(dataDir: string, rotations: boolean): Promise<FewShotData> {
-  const full = await loadOmniglot({ dataDir, rotations: rotations ? [0, 90, 180, 270] : [0] });
-  const { train, val } = splitByClass(full, {
-    ratios: { train: 25, val: 5 },
-    groupOf: (c, dataset) => dataset.classInfo?.[c]?.alphabet ?? String(c),
-    seed: 0,
-  });
+export function resolveMetaTest(
+  dataDir: string | undefined,
+  metaTest: 'auto' | 'evaluation' | 'background',
+): MetaTestSource {
+  if (dataDir === undefined) return 'embedded';
+  const hasEvaluation = omniglotCandidates(dataDir, 'evaluation').some((path) => existsSync(path));
+  if (metaTest === 'evaluation' && !hasEvaluation) {
+    throw new Error(
+      `@automl-ts/example-few-shot: --meta-test evaluation needs Omniglot's images_evaluation.zip; looked for ${omniglotCandidates(
+        dataDir,
+        'evaluation',
+      )
+        .map((p) => `"${p}"`)
+        .join(', ')}`,
+    );
+  }
+  return metaTest === 'auto' ? (hasEvaluation ? 'evaluation' : 'background') : metaTest;
+}
+
+/**
+ * Omniglot with rotations as extra classes. The background set (30 alphabets) is split by
+ * alphabet with a fixed seed: with the official evaluation set as meta-test, 25 meta-train and 5
+ * meta-val alphabets; without it, 20 / 5 / 5 (meta-test the last five). A rotation stays with its
+ * alphabet.
+ */
+async function omniglot(
+  dataDir: string,
+  rotations: boolean,
+  metaTest: 'auto' | 'evaluation' | 'background',
+): Promise<FewShotData> {
+  const rotationList = rotations ? ([0, 90, 180, 270] as const) : ([0] as const);
+  const source = resolveMetaTest(dataDir, metaTest);
+  const background = await loadOmniglot({ dataDir, rotations: [...rotationList] });
+  const groupOf = (c: number, dataset: ImageDataset) => alphabetOf(c, dataset);
+  let train: ImageDataset;
+  let val: ImageDataset;
+  let test: ImageDataset;
+  if (source === 'evaluation') {
+    ({ train, val } = splitByClass(background, { ratios: { train: 25, val: 5 }, groupOf, seed: SPLIT_SEED }));
+    test = await loadOmniglot({ dataDir, set: 'evaluation', rotations: [...rotationList] });
+  } else {
+    ({ train, val, test } = splitByClass(background, {
+      ratios: { train: 20, val: 5, test: 5 },
+      groupOf,
+      seed: SPLIT_SEED,
+    }));
+  }
+  const split = { train: alphabetsOf(train), val: alphabetsOf(val), test: alphabetsOf(test) };
+  const where = source === 'evaluation' ? 'the official evaluation set' : 'held-out background alphabets';
   return {
     name: 'omniglot',
-    description: `Omniglot background (${full.alphabets.length} alphabets, ${full.classNames.length} classes${rotations ? ' with rotations' : ''}): ${train.classNames.length} meta-train / ${val.classNames.length} meta-val classes split by alphabet`,
+    description:
+      `Omniglot (${background.classNames.length} background classes${rotations ? ' with rotations' : ''}): ` +
+      `${train.classNames.length} meta-train classes (${split.train.length} alphabets), ` +
+      `${val.classNames.length} meta-val (${split.val.length} alphabets, model selection), ` +
+      `${test.classNames.length} meta-test (${split.test.length} alphabets of ${where})`,
     train,
     val,
+    test,
+    metaTest: source,
+    split,
   };
 }
 
-/** The embedded dataset (MNIST, installed with @automl-ts/datasets): digits 0–4 meta-train, 5–9 meta-val. */
+/**
+ * The embedded dataset (MNIST, installed with @automl-ts/datasets): digits 0–4 meta-train; digits
+ * 5–9 give meta-val and meta-test from disjoint halves of their images (ten classes cannot make
+ * three disjoint 5-way pools: a smoke-test dataset, not a benchmark).
+ */
 async function embedded(): Promise<FewShotData> {
   const full = await loadEmbeddedDataset({ split: 'train', limit: 10_000 });
-  const { train, val } = splitByClass(full, {
-    ratios: { train: 1, val: 1 },
+  const { train, held } = splitByClass(full, {
+    ratios: { train: 1, held: 1 },
     groupOf: (c) => (c < 5 ? 'low' : 'high'),
-    seed: 0,
+    seed: SPLIT_SEED,
   });
+  const { val, test } = splitDataset(held, { ratios: { val: 1, test: 1 }, seed: SPLIT_SEED });
   return {
     name: EMBEDDED_DATASET.name.toLowerCase(),
-    description: `${EMBEDDED_DATASET.name} (embedded, first 10,000 training images): digits ${train.classNames.join(', ')} meta-train / ${val.classNames.join(', ')} meta-val`,
+    description: `${EMBEDDED_DATASET.name} (embedded, first 10,000 training images): digits ${train.classNames.join(', ')} meta-train; digits ${val.classNames.join(', ')} meta-val and meta-test on disjoint halves of their images`,
     train,
     val,
+    test,
+    metaTest: 'embedded',
+    split: { train: train.classNames, val: val.classNames, test: test.classNames },
   };
 }
 
-/** Omniglot from `dataDir`, or the embedded dataset without one. */
-export function loadFewShotData(dataDir: string | undefined, rotations: boolean): Promise<FewShotData> {
-  return dataDir === undefined ? embedded() : omniglot(dataDir, rotations);
+/** Omniglot from `dataDir` (absolute), or the embedded dataset without one. */
+export function loadFewShotData(
+  dataDir: string | undefined,
+  rotations: boolean,
+  metaTest: 'auto' | 'evaluation' | 'background' = 'auto',
+): Promise<FewShotData> {
+  return dataDir === undefined ? embedded() : omniglot(dataDir, rotations, metaTest);
 }
 
 /** A user's task: class names and support/query tensors (the caller disposes them). */
 export interface UserTask {
   readonly classNames: readonly string[];
   readonly task: Task;
-  /** Image paths are not kept by the folder reader: the query images are numbered per class. */
   readonly queryLabels: readonly number[];
+  /** The file of each query image (absolute), in the order of `task.query`. */
+  readonly queryFiles: readonly string[];
+  /** The file of each support image (absolute). */
+  readonly supportFiles: readonly string[];
   dispose(): void;
+}
+
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
+
+/** Code-point order (the image-folder reader's order). */
+function compareCodePoints(a: string, b: string): number {
+  const x = [...a];
+  const y = [...b];
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = (x[i]?.codePointAt(0) ?? 0) - (y[i]?.codePointAt(0) ?? 0);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
+/** The images of `<directory>/<class>/` (one level), keyed `<class>/<file>` in reading order. */
+async function readTaskFolder(directory: string): Promise<Map<string, Uint8Array>> {
+  let classes: Dirent[];
+  try {
+    classes = await readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    throw new Error(
+      `@automl-ts/example-few-shot: cannot read the --adapt folder "${directory}" (${(error as Error).message})`,
+    );
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const folder of classes
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .sort((a, b) => compareCodePoints(a.name, b.name))) {
+    const names = (await readdir(join(directory, folder.name), { withFileTypes: true }))
+      .filter((e) => e.isFile() && IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x)))
+      .map((e) => `${folder.name}/${e.name}`)
+      .sort(compareCodePoints);
+    for (const name of names) files.set(name, await readFile(join(directory, name)));
+  }
+  return files;
 }
 
 /**
  * Reads a task from a folder with one sub-folder of images per class, resized to `size`×`size`
- * grayscale in [0, 1] (inverted with `invert`). The first `shots` images of each class are the
- * support set (at most as many as the smallest class has); the others, if any, the query set.
+ * grayscale in [0, 1] (inverted with `invert`). The first `shots` images of each class (in file
+ * name order) are the support set (at most as many as the smallest class has); the others, if
+ * any, the query set.
  */
 export async function loadUserTask(
   directory: string,
@@ -80,7 +219,10 @@ export async function loadUserTask(
   shots: number,
   invert: boolean,
 ): Promise<UserTask> {
-  const dataset = await loadImageFolder(directory, { size, colorMode: 'grayscale' });
+  const files = await readTaskFolder(directory);
+  const dataset = decodeImageFolder(files, { size, colorMode: 'grayscale' });
+  // decodeImageFolder reads classes and files in the same code-point order as readTaskFolder.
+  const paths = [...files.keys()].map((key) => join(directory, key));
   const byClass = indicesByClass(dataset);
   const fewest = Math.min(...byClass.map((indices) => indices.length));
   const k = Math.min(shots, fewest);
@@ -109,6 +251,8 @@ export async function loadUserTask(
     classNames: dataset.classNames,
     task: { support: supportSet, query: querySet },
     queryLabels: labels(query),
+    queryFiles: query.map((index) => paths[index] as string),
+    supportFiles: support.map((index) => paths[index] as string),
     dispose: () => tf.dispose([supportSet.x, supportSet.y, querySet.x, querySet.y]),
   };
 }

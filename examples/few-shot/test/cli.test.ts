@@ -1,18 +1,22 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderSvg } from '@automl-ts/report';
 import { describe, expect, test } from 'vitest';
 import { parseCommandLine } from '../src/args.js';
+import { etaSeconds } from '../src/main.js';
 import {
-  accuracyPlot,
-  axisTicks,
+  accuracyChart,
+  comparisonChart,
   comparisonKey,
-  comparisonPlot,
   curveTable,
+  oldPointNear,
   type RunReport,
+  type RunView,
   rebuildReports,
+  seedGroups,
   trainingCurve,
-  writeReport,
+  viewOf,
 } from '../src/report.js';
 
 describe('command line', () => {
@@ -73,41 +77,110 @@ describe('command line', () => {
     [['--ways', '1'], /--ways must be an integer >= 2, got "1"/],
     [['--inner-batch', '10'], /--inner-batch is a reptile option; --algorithm is maml/],
     [['--algorithm', 'reptile', '--inner-batch', '0'], /--inner-batch must be an integer >= 1, got "0"/],
-    [['--backend', 'gpu'], /--backend must be auto, wasm, cpu or tensorflow/],
-    [['--shots'], /argument missing/],
+    [['--backend', 'gpu'], /--backend must be one of auto, wasm, cpu, tensorflow, got "gpu"/],
+    [['--shots'], /--shots needs a value \(argument missing\)/],
+    // What a user typed (issue 19): Node's parseArgs said "argument is ambiguous".
+    [['--shots', '-1'], /^@automl-ts\/example-few-shot: --shots must be an integer >= 1, got "-1"$/],
+    [['--max-minutes', '-5'], /--max-minutes must be a number > 0, got "-5"/],
+    [['--meta-test', 'valid'], /--meta-test must be one of auto, evaluation, background, got "valid"/],
   ])('%j is rejected', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(message);
   });
 });
 
-describe('report', () => {
-  const report: RunReport = {
-    run: 'maml-5w1s-omniglot',
-    algorithm: 'maml',
-    dataset: 'omniglot',
-    datasetDescription: 'Omniglot',
-    ways: 5,
-    shots: 1,
-    queries: 15,
-    backend: 'wasm',
-    config: { metaBatch: 8 },
-    metaIterations: 20,
-    stopped: 'completed',
-    trainingMinutes: 1.5,
-    final: { accuracy: 0.62, ci95: 0.02, tasks: 600, steps: 3 },
-    evaluations: [
-      { iteration: 10, loss: 1.2, lossCi95: 0.1, accuracy: 0.5, accuracyCi95: 0.05 },
-      { iteration: 20, loss: 1, lossCi95: 0.1, accuracy: 0.6, accuracyCi95: 0.04 },
-    ],
-    trainingCurve: trainingCurve(
-      Array.from({ length: 20 }, (_, i) => ({ iteration: i + 1, loss: 1, accuracy: i / 20 })),
-      4,
-    ),
-    finishedAt: '2025-01-01T00:00:00.000Z',
-  };
+describe('paths', () => {
+  test('every path option resolves against INIT_CWD, the directory the command was typed in', () => {
+    const saved = process.env.INIT_CWD;
+    process.env.INIT_CWD = '/home/user/automl-ts';
+    try {
+      const args = parseCommandLine([
+        '--data-dir',
+        '../shared/data',
+        '--checkpoint',
+        'examples/few-shot/runs/x',
+        '--results',
+        'out',
+        '--adapt',
+        'letters',
+        '--output',
+        '/abs/model',
+      ]);
+      expect(args).toMatchObject({
+        dataDir: '/home/user/shared/data',
+        // Not doubled (examples/few-shot/examples/few-shot/runs/x) as when resolved in the package.
+        checkpoint: '/home/user/automl-ts/examples/few-shot/runs/x',
+        resultsDir: '/home/user/automl-ts/out',
+        adapt: '/home/user/automl-ts/letters',
+        output: '/abs/model',
+      });
+    } finally {
+      if (saved === undefined) delete process.env.INIT_CWD;
+      else process.env.INIT_CWD = saved;
+    }
+  });
+});
 
+describe('ETA', () => {
+  test('is capped by what is left of --max-minutes', () => {
+    // 2 s an iteration, 99,000 iterations left, but 600 s of budget left: 600 s.
+    expect(
+      etaSeconds({ iteration: 1000, iterations: 100_000, secondsPerIteration: 2, budgetSecondsLeft: 600 }),
+    ).toBe(600);
+    expect(
+      etaSeconds({ iteration: 90, iterations: 100, secondsPerIteration: 2, budgetSecondsLeft: 600 }),
+    ).toBe(20);
+    expect(
+      etaSeconds({ iteration: 90, iterations: 100, secondsPerIteration: 2, budgetSecondsLeft: -3 }),
+    ).toBe(0);
+  });
+});
+
+const legacy: RunReport = {
+  run: 'maml-5w1s-omniglot',
+  algorithm: 'maml',
+  dataset: 'omniglot',
+  datasetDescription: 'Omniglot',
+  ways: 5,
+  shots: 1,
+  queries: 15,
+  backend: 'wasm',
+  config: { metaBatch: 8 },
+  metaIterations: 20,
+  stopped: 'completed',
+  trainingMinutes: 1.5,
+  final: { accuracy: 0.62, ci95: 0.02, tasks: 600, steps: 3 },
+  evaluations: [
+    { iteration: 10, loss: 1.2, lossCi95: 0.1, accuracy: 0.5, accuracyCi95: 0.05 },
+    { iteration: 20, loss: 1, lossCi95: 0.1, accuracy: 0.6, accuracyCi95: 0.04 },
+  ],
+  trainingCurve: trainingCurve(
+    Array.from({ length: 20 }, (_, i) => ({ iteration: i + 1, loss: 1, accuracy: i / 20 })),
+    4,
+  ),
+  finishedAt: '2025-01-01T00:00:00.000Z',
+};
+
+/** A new-protocol run view with per-task outcomes. */
+const newRun = (seed: number, outcomes: number[], minutes = 30): RunView => ({
+  ...viewOf(legacy),
+  run: `maml-5w1s-omniglot-evalset-seed${seed}`,
+  protocol: 'meta-test',
+  seed,
+  group: 'maml-5w1s-omniglot-evalset',
+  trainingMinutes: minutes,
+  outcomes,
+  final: {
+    accuracy: outcomes.reduce((a, b) => a + b, 0) / outcomes.length,
+    ci95: 0.01,
+    tasks: outcomes.length,
+    steps: 3,
+    split: 'meta-test',
+  },
+});
+
+describe('report', () => {
   test('the training curve averages windows of meta-iterations', () => {
-    expect(report.trainingCurve).toEqual([
+    expect(legacy.trainingCurve).toEqual([
       { iteration: 5, accuracy: 0.1 },
       { iteration: 10, accuracy: 0.35 },
       { iteration: 15, accuracy: 0.6 },
@@ -115,26 +188,10 @@ describe('report', () => {
     ]);
   });
 
-  test('writes the JSON, the plot and a table with the published accuracy', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'few-shot-report-'));
-    try {
-      await writeReport(directory, report);
-      const table = await readFile(join(directory, 'README.md'), 'utf8');
-      expect(table).toContain(
-        '| maml-5w1s-omniglot | maml | omniglot | 5-way 1-shot | 20 × 8 | 1.5 | wasm | **62.0% ± 2.0%** (600 tasks, 3 steps) | 98.7% | [plot](maml-5w1s-omniglot.svg) |',
-      );
-      const svg = await readFile(join(directory, 'maml-5w1s-omniglot.svg'), 'utf8');
-      expect(svg).toBe(accuracyPlot(report));
-      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-      expect(svg.match(/<circle /g)).toHaveLength(2);
-      expect(JSON.parse(await readFile(join(directory, 'maml-5w1s-omniglot.json'), 'utf8'))).toEqual(report);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
-  });
-
   test('the learning curve table lists the periodic evaluations, then the final one', () => {
-    expect(curveTable(report)).toBe(
+    const view = viewOf(legacy);
+    expect(view.protocol).toBe('old');
+    expect(curveTable(view)).toBe(
       [
         '| meta-iteration | meta-val accuracy | tasks |',
         '|---:|---|---:|',
@@ -143,77 +200,74 @@ describe('report', () => {
       ].join('\n'),
     );
     // Without periodic evaluations: the meta-training query accuracy, then the final evaluation.
-    expect(curveTable({ ...report, evaluations: [] })).toBe(
+    expect(curveTable({ ...view, evaluations: [] })).toBe(
       [
         '| meta-iteration | meta-training query accuracy | meta-val accuracy (tasks) |',
         '|---:|---|---|',
-        '| 5 | 10.0% | |',
-        '| 10 | 35.0% | |',
-        '| 15 | 60.0% | |',
-        '| 20 | 85.0% | |',
-        '| 20 (final) | | 62.0% ± 2.0% (600) |',
+        '| 5 | 10.0% |  |',
+        '| 10 | 35.0% |  |',
+        '| 15 | 60.0% |  |',
+        '| 20 | 85.0% |  |',
+        '| 20 (final) |  | 62.0% ± 2.0% (600) |',
       ].join('\n'),
     );
   });
 
-  test.each([
-    [20, [0, 5, 10, 15, 20]],
-    [2359, [0, 500, 1000, 1500, 2000]],
-    [4795, [0, 1000, 2000, 3000, 4000]],
-    [823, [0, 200, 400, 600, 800]],
-    [1, [0, 1]],
-  ])('axis ticks up to %i are round numbers', (max, ticks) => {
-    expect(axisTicks(max)).toEqual(ticks);
+  test('seeds: mean ± CI over seeds (t) and pooled over tasks; the old curve point nearest in minutes', () => {
+    const [group] = seedGroups([
+      newRun(0, [1, 1, 0, 1]),
+      newRun(1, [1, 0, 0, 1]),
+      newRun(2, [1, 1, 1, 1]),
+      viewOf(legacy),
+    ]);
+    expect(group?.runs).toHaveLength(3);
+    expect(group?.overSeeds.mean).toBeCloseTo(0.75, 12);
+    // Seed means 0.75, 0.5, 1: std 0.25, t(2) = 4.303.
+    expect(group?.overSeeds.ci95).toBeCloseTo((4.303 * 0.25) / Math.sqrt(3), 12);
+    expect(group?.pooled.n).toBe(12);
+    // The old run: 20 iterations in 1.5 min; its evaluation at iteration 10 sits at 0.75 min.
+    expect(oldPointNear(viewOf(legacy), 0.7)).toEqual({ minutes: 0.75, accuracy: 0.5, ci95: 0.05 });
   });
 
-  test('--rebuild-report rewrites the README and every plot from the JSON reports', async () => {
+  test('charts render: per-run curve and the comparison with old curves, seed groups and published lines', async () => {
+    const run = await renderSvg(accuracyChart(viewOf(legacy)));
+    expect(run).toContain('maml, omniglot 5-way 1-shot (old protocol): final 62.0% ± 2.0%');
+    const comparison = await renderSvg(
+      comparisonChart([viewOf(legacy), newRun(0, [1, 0, 1]), newRun(1, [1, 1, 1])]),
+    );
+    expect(comparison).toContain('maml (old): 62.0% ± 2.0%, 2 min; paper 98.7%');
+    expect(comparison).toMatch(/maml, 2 seeds, meta-test: 83\.3% ± /);
+    expect(comparison).toContain('stroke-dasharray="2,3"');
+    expect(comparisonKey(viewOf(legacy))).toBe('5w1s-omniglot');
+    expect(() => comparisonChart([])).toThrow(/comparisonChart: no runs/);
+  });
+
+  test('--rebuild-report rewrites the README and every plot from old-protocol JSON files', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'few-shot-rebuild-'));
     try {
-      const other: RunReport = { ...report, run: 'protonet-5w5s-omniglot', algorithm: 'protonet', shots: 5 };
-      await writeFile(join(directory, `${report.run}.json`), JSON.stringify(report));
+      const other: RunReport = { ...legacy, run: 'protonet-5w5s-omniglot', algorithm: 'protonet', shots: 5 };
+      await writeFile(join(directory, `${legacy.run}.json`), JSON.stringify(legacy));
       await writeFile(join(directory, `${other.run}.json`), JSON.stringify(other));
       expect(await rebuildReports(directory)).toBe(2);
       const readme = await readFile(join(directory, 'README.md'), 'utf8');
-      expect(readme).toContain('| protonet-5w5s-omniglot | protonet | omniglot | 5-way 5-shot |');
       expect(readme).toContain(
-        `### ${report.run}\n\n![${report.run}](${report.run}.svg)\n\n${curveTable(report)}`,
+        '| maml-5w1s-omniglot | old (final on meta-val) | maml | omniglot 5-way 1-shot | 20 × 8 | 1.5 | in training | wasm | **62.0% ± 2.0%** (600 meta-val tasks, 3 steps) | 98.7% | [plot](maml-5w1s-omniglot.svg) |',
       );
-      expect(await readFile(join(directory, `${other.run}.svg`), 'utf8')).toBe(accuracyPlot(other));
-      // One comparison plot per task (ways, shots, dataset), embedded in the README.
+      expect(readme).toContain(
+        `### ${legacy.run}\n\n![${legacy.run}](${legacy.run}.svg)\n\n${curveTable(viewOf(legacy))}`,
+      );
+      expect(readme).toContain('No run of the new protocol yet');
       for (const key of ['5w1s-omniglot', '5w5s-omniglot']) {
         expect(readme).toContain(`![${key}](comparison-${key}.svg)`);
+        expect((await readFile(join(directory, `comparison-${key}.svg`), 'utf8')).startsWith('<svg')).toBe(
+          true,
+        );
       }
-      expect(await readFile(join(directory, 'comparison-5w5s-omniglot.svg'), 'utf8')).toBe(
-        comparisonPlot([other]),
+      expect(await readFile(join(directory, `${other.run}.svg`), 'utf8')).toBe(
+        await renderSvg(accuracyChart(viewOf(other))),
       );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
-  });
-
-  test('the comparison plot puts every run on one time axis with its published accuracy', () => {
-    const slower: RunReport = {
-      ...report,
-      run: 'protonet-5w1s-omniglot-train60w',
-      algorithm: 'protonet',
-      trainingMinutes: 3,
-      final: { accuracy: 0.9, ci95: 0.01, tasks: 600, steps: 0 },
-    };
-    expect(comparisonKey(slower)).toBe('5w1s-omniglot');
-    const svg = comparisonPlot([report, slower]);
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    // One line and one end point per run; one dotted published line per algorithm with a paper number.
-    expect(svg.match(/<path /g)).toHaveLength(2);
-    expect(svg.match(/<circle /g)).toHaveLength(2);
-    expect(svg.match(/stroke-dasharray="2 3"/g)).toHaveLength(2);
-    expect(svg).toContain('maml: 62.0% ± 2.0%');
-    expect(svg).toContain('protonet-train60w: 90.0% ± 1.0%');
-    expect(svg).toContain('published 98.8%');
-    // x is minutes: the 1.5-minute run ends halfway along the 3-minute axis (plot from x=60, 410 wide);
-    // its evaluation at iteration 10 of 20 sits at 0.75 min.
-    const circles = [...svg.matchAll(/<circle cx="([\d.]+)"/g)].map((m) => Number(m[1]));
-    expect(circles).toEqual([60 + 410 / 2, 60 + 410]);
-    expect(svg).toContain(`M${(60 + 410 / 4).toFixed(1)},`);
-    expect(() => comparisonPlot([])).toThrow(/comparisonPlot: no reports/);
   });
 });

@@ -99,7 +99,15 @@ export function lineChart(options: LineChartOptions): ChartSpec {
       };
     }),
   );
-  const legend = { symbolType: 'stroke', symbolStrokeWidth: 2.5, symbolSize: 260, symbolOpacity: 1 };
+  const legend = {
+    symbolType: 'stroke',
+    symbolStrokeWidth: 2.5,
+    symbolSize: 260,
+    symbolOpacity: 1,
+    orient: 'bottom',
+    direction: 'vertical',
+    labelLimit: 0,
+  };
   const color = { field: 'series', type: 'nominal', title: null, scale: colourScale(names), legend };
   const dashedNames = new Set(options.series.filter((s) => s.dashed === true).map((s) => s.name));
   // Same field, title and legend as the colour: Vega-Lite merges the two legends, so dashed
