@@ -65,7 +65,7 @@ export { convertColor, resizeImage, rotateImage } from './image/transform.js';
 // ── pipeline ───────────────────────────────────────────────────────────────
 export type { AugmentOptions } from './pipeline/augment.js';
 export { augmentImage } from './pipeline/augment.js';
-export type { Batch, BatchLoader, BatchLoaderOptions, LabelEncoding } from './pipeline/batches.js';
+export type { ImageBatch, BatchLoader, BatchLoaderOptions, LabelEncoding } from './pipeline/batches.js';
 export { createBatchLoader } from './pipeline/batches.js';
 export type {
   Episode,

@@ -1,10 +1,10 @@
 import { createRng, initBackend } from '@automl-ts/core';
 import {
   augmentImage,
-  type Batch,
   computeChannelStats,
   createBatchLoader,
   createImageDataset,
+  type ImageBatch,
 } from '@automl-ts/datasets';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -14,7 +14,9 @@ beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
 });
 
-async function collect(iterable: AsyncIterable<Batch>): Promise<{ indices: number[][]; sizes: number[] }> {
+async function collect(
+  iterable: AsyncIterable<ImageBatch>,
+): Promise<{ indices: number[][]; sizes: number[] }> {
   const indices: number[][] = [];
   const sizes: number[] = [];
   for await (const batch of iterable) {

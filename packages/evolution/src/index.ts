@@ -80,8 +80,13 @@ export type {
 } from './search.js';
 export { iterateSearch, resolveSearchOptions, resumeSearch, runSearch } from './search.js';
 // ── state ──────────────────────────────────────────────────────────────────
-export type { Checkpoint } from './state/checkpoint.js';
-export { CHECKPOINT_FILE, HISTORY_FILE, loadCheckpoint, writeCheckpoint } from './state/checkpoint.js';
+export type { SearchCheckpoint } from './state/checkpoint.js';
+export {
+  CHECKPOINT_FILE,
+  HISTORY_FILE,
+  loadSearchCheckpoint,
+  writeSearchCheckpoint,
+} from './state/checkpoint.js';
 export { appendHistory, historyToJsonl, readHistory, writeHistory } from './state/history.js';
 export type { Nsga2Options, Nsga2State, ResolvedNsga2Options } from './strategies/nsga2.js';
 export { nsga2, resolveNsga2Options } from './strategies/nsga2.js';

@@ -21,7 +21,12 @@ import {
 } from './eval/evaluator.js';
 import { describeValue, errorFactory } from './internal/errors.js';
 import { paretoFrontIndices } from './metrics/pareto-front.js';
-import { type Checkpoint, HISTORY_FILE, loadCheckpoint, writeCheckpoint } from './state/checkpoint.js';
+import {
+  HISTORY_FILE,
+  loadSearchCheckpoint,
+  type SearchCheckpoint,
+  writeSearchCheckpoint,
+} from './state/checkpoint.js';
 import { appendHistory, readHistory } from './state/history.js';
 import type { JsonValue, SearchStrategy, StrategyContext } from './strategies/strategy.js';
 import type { HistoryRecord, Metrics, Objective } from './types.js';
@@ -303,7 +308,7 @@ export async function* iterateSearch<State extends JsonValue>(
   if (mode.resume === true) {
     if (checkpointDir === undefined || historyPath === undefined)
       throw fail('checkpointDir is required to resume');
-    const checkpoint = await loadCheckpoint(checkpointDir);
+    const checkpoint = await loadSearchCheckpoint(checkpointDir);
     if (checkpoint === undefined) throw fail(`${checkpointDir} holds no checkpoint to resume`);
     checkCompatible(checkpoint, resolved, fail);
     for (const record of await readHistory(historyPath, { limit: checkpoint.historyLength })) {
@@ -317,7 +322,7 @@ export async function* iterateSearch<State extends JsonValue>(
   } else {
     if (checkpointDir !== undefined && historyPath !== undefined) {
       await mkdir(checkpointDir, { recursive: true });
-      if ((await loadCheckpoint(checkpointDir)) !== undefined) {
+      if ((await loadSearchCheckpoint(checkpointDir)) !== undefined) {
         throw fail(
           `${checkpointDir} already holds a checkpoint: continue it with resumeSearch or use an empty directory`,
         );
@@ -367,7 +372,7 @@ export async function* iterateSearch<State extends JsonValue>(
     generation++;
     if (checkpointDir !== undefined && historyPath !== undefined) {
       await appendHistory(historyPath, records);
-      await writeCheckpoint(checkpointDir, {
+      await writeSearchCheckpoint(checkpointDir, {
         format: 'automl-ts/evolution-checkpoint',
         version: 1,
         strategy: { name: strategy.name, config: strategy.config },
@@ -416,7 +421,7 @@ export async function* iterateSearch<State extends JsonValue>(
 }
 
 function checkCompatible(
-  checkpoint: Checkpoint,
+  checkpoint: SearchCheckpoint,
   resolved: ResolvedSearchOptions<JsonValue>,
   fail: (message: string) => Error,
 ): void {

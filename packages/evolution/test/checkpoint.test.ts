@@ -7,7 +7,7 @@ import { writeFileAtomic } from '@automl-ts/core';
 import {
   CHECKPOINT_FILE,
   HISTORY_FILE,
-  loadCheckpoint,
+  loadSearchCheckpoint,
   nsga2,
   readHistory,
   resumeSearch,
@@ -54,7 +54,7 @@ describe('checkpoint and resume', () => {
     let killedAt = -1;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline && child.exitCode === null) {
-      const checkpoint = await loadCheckpoint(dir).catch(() => undefined);
+      const checkpoint = await loadSearchCheckpoint(dir).catch(() => undefined);
       if (checkpoint !== undefined && checkpoint.generation >= 20) {
         child.kill('SIGKILL');
         killedAt = checkpoint.generation;
@@ -64,7 +64,7 @@ describe('checkpoint and resume', () => {
     }
     expect(await exited, stderr).toBe('SIGKILL');
     expect(killedAt).toBeGreaterThanOrEqual(20);
-    const atKill = await loadCheckpoint(dir);
+    const atKill = await loadSearchCheckpoint(dir);
     expect(atKill!.historyLength).toBeLessThan(320);
 
     const resumed = await resumeSearch(checkpointedSearchOptions(dir));
@@ -77,7 +77,7 @@ describe('checkpoint and resume', () => {
       withoutTimes(uninterrupted.history),
     );
     expect((await readdir(dir)).sort()).toEqual([CHECKPOINT_FILE, HISTORY_FILE]);
-    expect((await loadCheckpoint(dir))!.generation).toBe(uninterrupted.generations);
+    expect((await loadSearchCheckpoint(dir))!.generation).toBe(uninterrupted.generations);
   });
 
   test('a checkpoint write removes temporary files of an earlier write killed before its rename', async () => {
@@ -124,7 +124,7 @@ describe('checkpoint and resume', () => {
       resumeSearch({ ...options, strategy: nsga2({ populationSize: 6 }), checkpointDir: empty }),
     ).rejects.toThrow(`@automl-ts/evolution/resumeSearch: ${empty} holds no checkpoint to resume`);
     await writeFile(join(empty, CHECKPOINT_FILE), '{"format":"other"}');
-    await expect(loadCheckpoint(empty)).rejects.toThrow('@automl-ts/evolution/loadCheckpoint:');
+    await expect(loadSearchCheckpoint(empty)).rejects.toThrow('@automl-ts/evolution/loadSearchCheckpoint:');
   });
 
   test('writeFileAtomic replaces the whole file or nothing', async () => {

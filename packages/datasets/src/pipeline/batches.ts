@@ -61,8 +61,11 @@ export interface BatchLoaderOptions {
   prefetch?: boolean;
 }
 
-/** One batch: normalised NHWC float32 images and their labels. Dispose it when done. */
-export interface Batch {
+/**
+ * One batch of images: normalised NHWC float32 images, their labels and their indices in the
+ * dataset (core's `Batch` plus `indices`, `size` and `dispose`). Dispose it when done.
+ */
+export interface ImageBatch {
   /** `[size, height, width, channels]` float32. */
   readonly x: tf.Tensor4D;
   /** One-hot `[size, classes]` float32, or `[size]` int32. */
@@ -79,7 +82,7 @@ export interface Batch {
  * Iterates over a dataset in batches: each `for await` loop is one epoch with a fresh seeded
  * shuffle. Batches belong to the caller, who disposes them.
  */
-export interface BatchLoader extends AsyncIterable<Batch> {
+export interface BatchLoader extends AsyncIterable<ImageBatch> {
   /** Batches per epoch. */
   readonly numBatches: number;
   /** The statistics used to normalise (compute once on the training set, pass them to the others). */
@@ -87,7 +90,7 @@ export interface BatchLoader extends AsyncIterable<Batch> {
   /** Number of classes (width of one-hot labels). */
   readonly numClasses: number;
   /** Starts the next epoch (the same as iterating the loader). */
-  epoch(): AsyncGenerator<Batch, void, undefined>;
+  epoch(): AsyncGenerator<ImageBatch, void, undefined>;
 }
 
 interface ResolvedBatchOptions {
@@ -207,7 +210,7 @@ export function createBatchLoader(dataset: ImageDataset, options: BatchLoaderOpt
     : Math.ceil(dataset.size / batchSize);
   const numClasses = dataset.classNames.length;
 
-  const build = (order: Int32Array, b: number): Batch => {
+  const build = (order: Int32Array, b: number): ImageBatch => {
     const indices = order.slice(b * batchSize, Math.min((b + 1) * batchSize, order.length));
     const x = buildImageTensor(dataset, indices, resolved.transform, resolved.augment, rng);
     const labels = Int32Array.from(indices, (i) => dataset.labels[i]!);
@@ -224,14 +227,14 @@ export function createBatchLoader(dataset: ImageDataset, options: BatchLoaderOpt
     };
   };
 
-  async function* epoch(): AsyncGenerator<Batch, void, undefined> {
+  async function* epoch(): AsyncGenerator<ImageBatch, void, undefined> {
     const identity = Int32Array.from({ length: dataset.size }, (_, i) => i);
     const order = resolved.shuffle ? Int32Array.from(rng.shuffle(Array.from(identity))) : identity;
-    let pending: Promise<Batch> | undefined =
+    let pending: Promise<ImageBatch> | undefined =
       resolved.prefetch && numBatches > 0 ? soon(() => build(order, 0)) : undefined;
     try {
       for (let b = 0; b < numBatches; b++) {
-        let current: Batch;
+        let current: ImageBatch;
         if (pending !== undefined) {
           current = await pending;
           pending = b + 1 < numBatches ? soon(() => build(order, b + 1)) : undefined;

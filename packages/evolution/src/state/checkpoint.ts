@@ -15,7 +15,7 @@ export const HISTORY_FILE = 'history.jsonl';
  * Everything needed to continue a search exactly where it stopped: written after every
  * generation (atomically), beside `history.jsonl`, which holds the records it counts.
  */
-export interface Checkpoint {
+export interface SearchCheckpoint {
   readonly format: 'automl-ts/evolution-checkpoint';
   readonly version: 1;
   readonly strategy: { readonly name: string; readonly config: JsonValue };
@@ -42,7 +42,7 @@ const CHECKPOINT_TEMPORARY = /^\.checkpoint\.json\.[0-9a-f]+\.tmp$/;
  * files that a process killed between writing and renaming left behind: the search writing this
  * checkpoint owns the directory.
  */
-export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
+export async function writeSearchCheckpoint(dir: string, checkpoint: SearchCheckpoint): Promise<void> {
   await writeFileAtomic(join(dir, CHECKPOINT_FILE), `${JSON.stringify(checkpoint)}\n`);
   for (const entry of await readdir(dir)) {
     if (CHECKPOINT_TEMPORARY.test(entry)) await rm(join(dir, entry), { force: true });
@@ -50,8 +50,8 @@ export async function writeCheckpoint(dir: string, checkpoint: Checkpoint): Prom
 }
 
 /** Reads `checkpoint.json` from `dir`; `undefined` when there is none. */
-export async function loadCheckpoint(dir: string): Promise<Checkpoint | undefined> {
-  const fail = errorFactory('loadCheckpoint');
+export async function loadSearchCheckpoint(dir: string): Promise<SearchCheckpoint | undefined> {
+  const fail = errorFactory('loadSearchCheckpoint');
   let text: string;
   try {
     text = await readFile(join(dir, CHECKPOINT_FILE), 'utf8');
@@ -65,11 +65,11 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint | undefine
   } catch (error) {
     throw fail(`${join(dir, CHECKPOINT_FILE)} is not JSON`, error);
   }
-  const checkpoint = parsed as Partial<Checkpoint>;
+  const checkpoint = parsed as Partial<SearchCheckpoint>;
   if (checkpoint.format !== 'automl-ts/evolution-checkpoint' || checkpoint.version !== 1) {
     throw fail(
       `${join(dir, CHECKPOINT_FILE)} is not a version 1 evolution checkpoint: ${describeValue(parsed)}`,
     );
   }
-  return checkpoint as Checkpoint;
+  return checkpoint as SearchCheckpoint;
 }
