@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
 import type { ArchValues, Module } from '../nn/module.js';
+import { hasArchitectureDependentParts, standaloneSubnet } from '../supernet/extraction.js';
 import type { ChannelTransform } from './channel-ops.js';
 import {
   type CriterionInput,
@@ -21,7 +22,13 @@ import type { LayerShape } from './types.js';
 export interface PruneOptions {
   /** Input shape without the batch dimension. Required for a Module (traced once); unused for a `tf.LayersModel`. */
   inputShape?: LayerShape;
-  /** The architecture to trace a module with choices. */
+  /**
+   * For a supernet or any module with choices: the sub-network to prune. It is extracted first
+   * (`supernet.extract(arch)`), so `prune` and `maskChannels` return a plain, smaller module of
+   * that architecture, not a supernet, and selections name the extracted layers (a layer choice's
+   * chosen candidate `block0.op.conv3x3.conv` is `block0.op.conv`). Dynamic layers themselves
+   * cannot be sliced: a supernet keeps every width.
+   */
   arch?: ArchValues;
 }
 
@@ -45,6 +52,8 @@ type Prepared =
       readonly module: Module;
       readonly traced: TracedModule;
       readonly graph: NetworkGraph;
+      /** A sub-network extracted for `arch`, freed once the call is done. */
+      readonly extracted?: Module;
     }
   | {
       readonly kind: 'layers-model';
@@ -79,14 +88,23 @@ function prepare(source: string, model: Module | tf.LayersModel, options: PruneO
     if (options.inputShape === undefined) {
       throw new AutomlError(source, `options.inputShape is required to trace a Module (${model.className})`);
     }
-    const traced = traceModule(model, options.inputShape, options.arch);
+    const extracted =
+      options.arch !== undefined && hasArchitectureDependentParts(model)
+        ? standaloneSubnet(model, options.arch, options.inputShape)
+        : undefined;
+    const module = extracted ?? model;
+    const traced = traceModule(
+      module,
+      options.inputShape,
+      extracted === undefined ? options.arch : undefined,
+    );
     const graph = new NetworkGraph(traced.nodes, {
       source: 'module',
       inputs: [traced.nodes[0]?.name ?? 'input'],
       outputs: [traced.output],
       ...(options.arch === undefined ? {} : { arch: options.arch }),
     });
-    return { kind: 'module', module: model, traced, graph };
+    return { kind: 'module', module, traced, graph, ...(extracted === undefined ? {} : { extracted }) };
   }
   if (isLayersModel(model)) {
     const walked = walkLayersModel(model);
@@ -110,6 +128,15 @@ function rebuild(
   return prepared.kind === 'module'
     ? rebuildModule(source, prepared.module, prepared.traced, plan, transform)
     : rebuildLayersModel(source, prepared.model, plan, transform);
+}
+
+/** Runs `use` on the prepared model, then frees a sub-network extracted for it. */
+function withPrepared<T>(prepared: Prepared, use: (prepared: Prepared) => T): T {
+  try {
+    return use(prepared);
+  } finally {
+    if (prepared.kind === 'module') prepared.extracted?.dispose();
+  }
 }
 
 /**
@@ -141,7 +168,7 @@ export function prune(
   options: PruneOptions = {},
 ): Module | tf.LayersModel {
   const source = '@automl-ts/core/prune';
-  return rebuild(source, prepare(source, model, options), selection, 'slice');
+  return withPrepared(prepare(source, model, options), (p) => rebuild(source, p, selection, 'slice'));
 }
 
 /**
@@ -166,7 +193,7 @@ export function maskChannels(
   options: PruneOptions = {},
 ): Module | tf.LayersModel {
   const source = '@automl-ts/core/maskChannels';
-  return rebuild(source, prepare(source, model, options), selection, 'mask');
+  return withPrepared(prepare(source, model, options), (p) => rebuild(source, p, selection, 'mask'));
 }
 
 function weightsOf(prepared: Prepared, graph: NetworkGraph): (layer: string) => LayerWeights {
@@ -281,7 +308,7 @@ export function selectChannels(
   options: SelectChannelsOptions,
 ): PruneSelection {
   const source = '@automl-ts/core/selectChannels';
-  return select(source, prepare(source, model, options ?? {}), options);
+  return withPrepared(prepare(source, model, options ?? {}), (p) => select(source, p, options));
 }
 
 /**
@@ -299,6 +326,7 @@ export function pruneByRatio(
   options: SelectChannelsOptions,
 ): Module | tf.LayersModel {
   const source = '@automl-ts/core/pruneByRatio';
-  const prepared = prepare(source, model, options ?? {});
-  return rebuild(source, prepared, select(source, prepared, options), 'slice');
+  return withPrepared(prepare(source, model, options ?? {}), (p) =>
+    rebuild(source, p, select(source, p, options), 'slice'),
+  );
 }

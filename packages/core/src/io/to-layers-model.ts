@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
 import type { ArchValues, Module } from '../nn/module.js';
-import { extractSubnet, isSubnetExtractable } from '../supernet/extraction.js';
+import { hasArchitectureDependentParts, standaloneSubnet } from '../supernet/extraction.js';
 import type { LayerConversionContext } from './layer-converters.js';
 import { layerConverters } from './layer-converters.js';
 
@@ -47,30 +47,18 @@ export function toLayersModel(module: Module, options: ToLayersModelOptions = {}
       `inputShape must be positive integers without the batch axis, got ${describeValue(inputShape)}`,
     );
   }
-  const hasDynamicParts = [...module.modules()].some((m) => isSubnetExtractable(m) || isSupernet(m));
-  if (hasDynamicParts && options.arch === undefined) {
+  if (hasArchitectureDependentParts(module) && options.arch === undefined) {
     throw new AutomlError(
       SOURCE,
       `${module.className} "${module.path || 'root'}" has architecture-dependent parts; pass { arch } to export that sub-network`,
     );
   }
-  let standalone = module;
-  if (options.arch !== undefined) {
-    standalone = isSupernet(module)
-      ? module.extract(options.arch)
-      : extractSubnet(module, options.arch, inputShape);
-  }
+  const standalone = options.arch === undefined ? module : standaloneSubnet(module, options.arch, inputShape);
   try {
     return convert(standalone, inputShape, options.name ?? 'automl_ts_model');
   } finally {
     if (standalone !== module) standalone.dispose();
   }
-}
-
-/** A supernet (duck-typed): a search space and an `extract(arch)`. */
-function isSupernet(module: Module): module is Module & { extract(arch: ArchValues): Module } {
-  const candidate = module as Partial<{ extract: unknown; searchSpace: unknown }>;
-  return typeof candidate.extract === 'function' && typeof candidate.searchSpace === 'object';
 }
 
 function convert(module: Module, inputShape: readonly number[], modelName: string): tf.LayersModel {

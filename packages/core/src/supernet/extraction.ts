@@ -127,3 +127,22 @@ export function createExtractionContext(
   };
   return ctx;
 }
+
+/** A supernet (duck-typed): a search space and an `extract(arch)`. */
+function isSupernetLike(module: Module): module is Module & { extract(arch: ArchValues): Module } {
+  const candidate = module as Partial<{ extract: unknown; searchSpace: unknown }>;
+  return typeof candidate.extract === 'function' && typeof candidate.searchSpace === 'object';
+}
+
+/** True when `module` or a descendant reads an architecture (a supernet, dynamic layers, layer choices). */
+export function hasArchitectureDependentParts(module: Module): boolean {
+  return [...module.modules()].some((m) => isSubnetExtractable(m) || isSupernetLike(m));
+}
+
+/**
+ * The standalone sub-network of `module` for `arch` (a new module the caller disposes): a
+ * supernet's `extract(arch)`, else {@link extractSubnet} at `inputShape`.
+ */
+export function standaloneSubnet(module: Module, arch: ArchValues, inputShape: readonly number[]): Module {
+  return isSupernetLike(module) ? module.extract(arch) : extractSubnet(module, arch, inputShape);
+}

@@ -101,6 +101,34 @@ describe('NetworkGraph.fromModule', () => {
     net.dispose();
   });
 
+  test.each<[string, number[]]>([
+    ['resnet20-slim', [16, 16, 3]],
+    ['conv4-cells', [28, 28, 1]],
+  ])(
+    'a supernet %s is pruned through the sub-network its arch picks (PruneOptions.arch)',
+    (name, inputShape) => {
+      const net = createSupernet(name);
+      const arch = net.sample(createRng(`${name}/prune`));
+      const before = tf.memory().numTensors;
+      const half = pruneByRatio(net, { ratio: 0.5, inputShape, arch });
+      // A plain module of that architecture, half as wide in every group.
+      expect(
+        [...half.modules()].some((m) => m.className.startsWith('Dynamic') || m.className === 'LayerChoice'),
+      ).toBe(false);
+      const subnet = net.extract(arch);
+      expect(half.countParameters()).toBeLessThan(subnet.countParameters());
+      // Pruning the supernet at arch is pruning its extracted sub-network.
+      const reference = pruneByRatio(subnet, { ratio: 0.5, inputShape });
+      const x = tf.randomNormal([2, ...inputShape], 0, 1, 'float32', 4);
+      const [a, b] = [half.apply(x), reference.apply(x)];
+      expect(relativeError(a, b)).toBeLessThan(1e-6);
+      tf.dispose([x, a, b]);
+      for (const m of [half, reference, subnet]) m.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      net.dispose();
+    },
+  );
+
   test('an op that does not report itself to the trace is named in the error', () => {
     class Scale extends Module {
       static override readonly className = 'Scale';
