@@ -6,6 +6,7 @@ import { AutomlError, describeValue } from '../internal/errors.js';
 import type { ChildMapper, NamedModules } from '../nn/layers/layer-utils.js';
 import { cloneChild, namedEntries } from '../nn/layers/layer-utils.js';
 import { type ApplyContext, Module } from '../nn/module.js';
+import { profileModel } from '../profile/profile-model.js';
 import type { Rng } from '../random/rng.js';
 import { toRng } from '../random/rng.js';
 import { type CategoricalChoice, type Choice, categorical } from '../search-space/choices.js';
@@ -64,7 +65,12 @@ export class LayerChoice extends Module implements SubnetExtractable, DeclaresCh
     for (const [name, candidate] of entries) this.addModule(name, candidate);
   }
 
-  /** Builds the candidates from the candidate-op registry, all with the same widths and stride. */
+  /**
+   * Builds the candidates from the candidate-op registry, all with the same widths and stride,
+   * ordered cheapest first by multiply-accumulates (then parameters, then the order of `ops`), so
+   * that the choice's first value is its cheapest op and its last the most expensive: what
+   * `Supernet.smallestArchitecture()` and `largestArchitecture()` take.
+   */
   static fromOps(options: LayerChoiceFromOpsOptions): LayerChoice {
     // An unknown name throws before any candidate allocates weights that nothing would dispose.
     for (const op of options.ops) candidateOps.get(op);
@@ -74,11 +80,17 @@ export class LayerChoice extends Module implements SubnetExtractable, DeclaresCh
       outChannels: options.outChannels,
       stride: options.stride ?? 1,
     };
+    const built = options.ops.map((op, index) => {
+      const module = createCandidateOp(op, { ...spec, seed: rng.fork(op) });
+      // Every candidate sees the same input, so MACs at one probe size rank them at any size.
+      const probe = 8 * spec.stride;
+      const { macs, params } = profileModel(module, { inputShape: [probe, probe, spec.inChannels] });
+      return { op, module, index, macs, params };
+    });
+    built.sort((a, b) => a.macs - b.macs || a.params - b.params || a.index - b.index);
     return new LayerChoice({
       choice: options.choice,
-      candidates: options.ops.map(
-        (op) => [op, createCandidateOp(op, { ...spec, seed: rng.fork(op) })] as const,
-      ),
+      candidates: built.map(({ op, module }) => [op, module] as const),
     });
   }
 

@@ -102,13 +102,14 @@ export class Supernet extends Module {
 
   /**
    * The largest sub-network: every numeric choice at its maximum (width, depth, kernel, expand
-   * ratio); other choices at their first value.
+   * ratio), every other categorical choice at its last value (choices list their values cheapest
+   * first: `LayerChoice.fromOps` orders its ops by MACs).
    */
   largestArchitecture(): Architecture {
     return this.#extreme('max');
   }
 
-  /** The smallest sub-network: every numeric choice at its minimum; other choices at their first value. */
+  /** The smallest sub-network: every numeric choice at its minimum, every other categorical choice at its first (cheapest) value. */
   smallestArchitecture(): Architecture {
     return this.#extreme('min');
   }
@@ -130,7 +131,7 @@ export class Supernet extends Module {
         arch[choice.name] =
           numbers.length === choice.values.length
             ? Math[which](...numbers)
-            : (choice.values[0] as ChoiceValue);
+            : (choice.values[which === 'max' ? choice.values.length - 1 : 0] as ChoiceValue);
       } else {
         arch[choice.name] = choice[which];
       }

@@ -91,7 +91,8 @@ describe('LayerChoice', () => {
       outChannels: 4,
       seed: 1,
     });
-    expect(choice.searchChoices()).toEqual([categorical('op', ['conv3x3', 'sep_conv3x3', 'skip'])]);
+    // Cheapest first by MACs: identity, separable, full 3×3.
+    expect(choice.searchChoices()).toEqual([categorical('op', ['skip', 'sep_conv3x3', 'conv3x3'])]);
     const x = tf.randomNormal([1, 5, 5, 4], 0, 1, 'float32', 2);
     const direct = (choice.children().get('sep_conv3x3') as Sequential).apply(x);
     const viaChoice = choice.apply(x, { arch: { op: 'sep_conv3x3' } });
@@ -99,7 +100,7 @@ describe('LayerChoice', () => {
     const skip = choice.apply(x, { arch: { op: 'skip' } });
     expect(relativeError(skip, x)).toBe(0);
     expect(() => choice.apply(x, { arch: { op: 'conv5x5' } })).toThrow(
-      '@automl-ts/core/LayerChoice.forward (root): choice "op" has value "conv5x5"; candidates: conv3x3, sep_conv3x3, skip',
+      '@automl-ts/core/LayerChoice.forward (root): choice "op" has value "conv5x5"; candidates: skip, sep_conv3x3, conv3x3',
     );
     expect(() => choice.apply(x, { arch: {} })).toThrow('the architecture has no choice "op"');
     tf.dispose([x, direct, viaChoice, skip]);
@@ -185,7 +186,7 @@ describe('Supernet', () => {
   test('collects the choices its layers declare', () => {
     const net = custom();
     expect(net.searchSpace.names).toEqual(['stem.kernel', 'width', 'op']);
-    expect(net.largestArchitecture()).toEqual({ 'stem.kernel': 5, width: 4, op: 'skip' });
+    expect(net.largestArchitecture()).toEqual({ 'stem.kernel': 5, width: 4, op: 'max_pool3x3' });
     expect(net.smallestArchitecture()).toEqual({ 'stem.kernel': 3, width: 2, op: 'skip' });
     net.dispose();
   });

@@ -45,7 +45,7 @@ const supernet = createSupernet('conv4-cells', {
   numClasses: 5,
   ops: ['conv3x3', 'conv1x7_7x1', 'skip'],
 });
-const opChoice = supernet.searchSpace.choice('block0.op'); // values: conv3x3, conv1x7_7x1, skip
+const opChoice = supernet.searchSpace.choice('block0.op'); // values, cheapest first: skip, conv3x3, conv1x7_7x1
 
 // 3. Train the shared weights, one random architecture per step (single-path one-shot).
 const images = tf.randomNormal([10, 28, 28, 1], 0, 1, 'float32', 1);
@@ -103,7 +103,7 @@ test('the custom op is registered, searchable, extracted and exported with the s
   expect(opChoice).toEqual({
     kind: 'categorical',
     name: 'block0.op',
-    values: ['conv3x3', 'conv1x7_7x1', 'skip'],
+    values: ['skip', 'conv3x3', 'conv1x7_7x1'],
   });
   expect(optimizer.iterations).toBe(5);
   const factorized = [...subnet.modules()].filter(
