@@ -1,6 +1,7 @@
 // Consumer check: packs every publishable package (`pnpm pack`), installs the tarballs with
 // npm into a throwaway project outside the workspace, and imports each package from ESM
-// and from CJS, and type-checks an import from TypeScript. This is how users consume us.
+// and from CJS, and type-checks an import from TypeScript. This is how users consume us. Each
+// tarball must hold the LICENSE.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,12 @@ try {
     run('pnpm', ['pack', '--pack-destination', tarballs], dir);
   }
   const files = readdirSync(tarballs).map((f) => join(tarballs, f));
+  // Every tarball carries the MIT licence text its "license" field names.
+  for (const file of files) {
+    const entries = run('tar', ['-tzf', file], work).split('\n');
+    if (!entries.includes('package/LICENSE')) throw new Error(`${file} has no LICENSE`);
+  }
+  console.log(`LICENSE in all ${files.length} tarballs`);
   writeFileSync(join(work, 'package.json'), '{}');
   run('mkdir', ['-p', project], work);
   writeFileSync(
