@@ -14,6 +14,7 @@ import {
   trainStep,
 } from '@automl-ts/core';
 import { createBatchLoader, type ImageDataset, loadEmbeddedDataset } from '@automl-ts/datasets';
+import { createRunClock, type RunClock } from '@automl-ts/report';
 import * as tf from '@tensorflow/tfjs';
 import { checkKernelsAgainstCpu, type KernelCheckRow } from './kernel-check.js';
 
@@ -41,6 +42,8 @@ export interface QuickstartOptions {
   kernelCheckConfigs?: number;
   /** Called with one line of progress at a time. @default no output */
   onProgress?: (line: string) => void;
+  /** Times the phases (kernel check, training, fine-tuning, evaluation). @default a new clock */
+  clock?: RunClock;
 }
 
 /** A model's size, speed and accuracy. */
@@ -49,6 +52,8 @@ export interface ModelSummary {
   readonly params: number;
   readonly latencyMs: number;
   readonly testAccuracy: number;
+  /** 1 for each test image classified correctly, else 0, in test-set order. */
+  readonly testCorrect: readonly number[];
 }
 
 /** Everything the quickstart measured. */
@@ -76,6 +81,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
   const log = options.onProgress ?? (() => {});
   const batchSize = options.batchSize ?? 64;
   const seed = options.seed ?? 0;
+  const clock = options.clock ?? createRunClock();
   const backend = await initBackend({ prefer: options.backend ?? 'auto' });
   log(
     `backend: ${backend.name} (${backend.package}, device ${backend.device}, simd ${backend.simd}, threads ${backend.threads})`,
@@ -84,7 +90,9 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
   const kernelCheck =
     backend.name === 'cpu'
       ? []
-      : await checkKernelsAgainstCpu(backend.name, options.kernelCheckConfigs ?? 40, seed);
+      : await clock.time('kernel-check', () =>
+          checkKernelsAgainstCpu(backend.name, options.kernelCheckConfigs ?? 40, seed),
+        );
   if (kernelCheck.length > 0) {
     const worst = Math.max(...kernelCheck.map((r) => r.maxRelativeError));
     log(
@@ -146,18 +154,23 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
     return (performance.now() - started) / steps;
   };
 
-  const evaluate = async (net: Module): Promise<ModelSummary> => {
-    const profile = profileModel(net, { inputShape });
-    const latency = await measureLatency(net, inputShape, { warmup: 3, runs: 20 });
-    return {
-      macs: profile.macs,
-      params: profile.params,
-      latencyMs: latency.median,
-      testAccuracy: await testAccuracy(net, test, batchSize, normalization),
-    };
-  };
+  const evaluate = (net: Module): Promise<ModelSummary> =>
+    clock.time('evaluation', async () => {
+      const profile = profileModel(net, { inputShape });
+      const latency = await measureLatency(net, inputShape, { warmup: 3, runs: 20 });
+      const testCorrect = await testOutcomes(net, test, batchSize, normalization);
+      return {
+        macs: profile.macs,
+        params: profile.params,
+        latencyMs: latency.median,
+        testAccuracy: testCorrect.reduce((a, b) => a + b, 0) / testCorrect.length,
+        testCorrect,
+      };
+    });
 
-  const msPerTrainingStep = await runEpochs(model, options.epochs ?? 3, 0.05, 'train');
+  const msPerTrainingStep = await clock.time('training', () =>
+    runEpochs(model, options.epochs ?? 3, 0.05, 'train'),
+  );
   const stepsBeforePruning = losses.length;
   const trained = await evaluate(model);
   log(
@@ -168,7 +181,7 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
   log(
     `pruned ${((options.pruneRatio ?? 0.5) * 100).toFixed(0)}% of every channel group: ${model.countParameters()} → ${pruned.countParameters()} parameters`,
   );
-  await runEpochs(pruned, options.fineTuneEpochs ?? 1, 0.01, 'fine-tune');
+  await clock.time('fine-tuning', () => runEpochs(pruned, options.fineTuneEpochs ?? 1, 0.01, 'fine-tune'));
   const prunedSummary = await evaluate(pruned);
   log(`pruned + fine-tuned: test accuracy ${(prunedSummary.testAccuracy * 100).toFixed(2)}%`);
 
@@ -192,14 +205,14 @@ export async function runQuickstart(options: QuickstartOptions = {}): Promise<Qu
   };
 }
 
-/** Top-1 accuracy over a whole dataset, normalised like the training data. */
-async function testAccuracy(
+/** Top-1 correctness (1 or 0) of every image of a dataset, normalised like the training data. */
+async function testOutcomes(
   net: Module,
   data: ImageDataset,
   batchSize: number,
   normalize: { mean: number[]; std: number[] },
-): Promise<number> {
-  let correct = 0;
+): Promise<number[]> {
+  const correct: number[] = [];
   for await (const batch of createBatchLoader(data, {
     batchSize,
     shuffle: false,
@@ -207,9 +220,16 @@ async function testAccuracy(
     normalize,
   })) {
     const logits = net.apply(batch.x);
-    correct += topKCorrect(logits, batch.y, 1);
+    const hits = tf.tidy(() => tf.equal(tf.argMax(logits, 1), tf.cast(batch.y, 'int32')));
+    const count = topKCorrect(logits, batch.y, 1);
+    const perImage: number[] = Array.from(hits.dataSync() as Uint8Array, (hit) => (hit ? 1 : 0));
+    // The per-image outcomes must add up to core's top-1 count.
+    if (perImage.reduce((a, b) => a + b, 0) !== count)
+      throw new Error('quickstart: per-image accuracy disagrees with topKCorrect');
+    correct.push(...perImage);
+    hits.dispose();
     logits.dispose();
     batch.dispose();
   }
-  return correct / data.size;
+  return correct;
 }

@@ -1,6 +1,7 @@
+import { renderSvg } from '@automl-ts/report';
 import { describe, expect, test } from 'vitest';
+import { lossChart, resultsTable } from '../src/cli.js';
 import { runQuickstart } from '../src/pipeline.js';
-import { lineChartSvg } from '../src/svg-chart.js';
 
 describe('quickstart pipeline', () => {
   test('trains, prunes for real, fine-tunes and exports an equivalent LayersModel', async () => {
@@ -27,6 +28,12 @@ describe('quickstart pipeline', () => {
         .reduce((a, b) => a + b, 0) / 4;
     expect(last).toBeLessThan(first);
     expect(report.trained.testAccuracy).toBeGreaterThan(0.7);
+    // The per-image outcomes the results file stores give the accuracy.
+    expect(report.trained.testCorrect).toHaveLength(200);
+    expect(report.trained.testCorrect.reduce((a, b) => a + b, 0) / 200).toBeCloseTo(
+      report.trained.testAccuracy,
+      12,
+    );
     // Pruning half of every channel group removes real channels: fewer MACs and parameters.
     expect(report.pruned.macs).toBeLessThan(report.trained.macs * 0.5);
     expect(report.pruned.params).toBeLessThan(report.trained.params * 0.5);
@@ -37,26 +44,19 @@ describe('quickstart pipeline', () => {
     report.exported.dispose();
   });
 
-  test('the loss plot is a standalone SVG with one path per series', () => {
-    const svg = lineChartSvg('loss <test>', 'step', 'loss', [
-      {
-        name: 'a',
-        points: [
-          [0, 2],
-          [1, 1],
-          [2, 0.5],
-        ],
-      },
-      {
-        name: 'b',
-        points: [
-          [2, 0.6],
-          [3, 0.4],
-        ],
-      },
-    ]);
+  test('the loss plot and the results table come from the reporting toolkit', async () => {
+    const svg = await renderSvg(lossChart({ losses: [2, 1, 0.5, 0.6, 0.4], stepsBeforePruning: 3 }));
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<path /g)).toHaveLength(2);
-    expect(svg).toContain('loss &lt;test&gt;');
+    expect(svg.match(/mark-line role-mark/g)).toHaveLength(2);
+    expect(svg).toContain('>fine-tune (pruned)</text>');
+    const summary = { macs: 2.57e6, params: 28_600, latencyMs: 0.38, testAccuracy: 0.981, testCorrect: [] };
+    expect(resultsTable({ trained: summary, pruned: { ...summary, testAccuracy: 0.9675 } }, 'markdown')).toBe(
+      [
+        '| model | test accuracy % | MACs (M) | params (k) | latency ms (batch 1, median) |',
+        '|---|---:|---:|---:|---:|',
+        '| conv4 trained | 98.10 | 2.570 | 28.6 | 0.380 |',
+        '| pruned + fine-tuned | 96.75 | 2.570 | 28.6 | 0.380 |',
+      ].join('\n'),
+    );
   });
 });
