@@ -3,7 +3,13 @@
 // (shared statistics re-estimated per width after training: `recalibrateBatchNorm`).
 import * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
-import { BatchNorm, normalizeBatch, type RecalibratableNorm } from '../nn/layers/batch-norm.js';
+import {
+  BatchNorm,
+  checkMomentum,
+  normalizeBatch,
+  type RecalibratableNorm,
+  updateRunningStatistics,
+} from '../nn/layers/batch-norm.js';
 import { checkInput, checkInteger, emitTrace } from '../nn/layers/layer-utils.js';
 import { type ApplyContext, Module } from '../nn/module.js';
 import type { ExtractionContext, SubnetExtractable } from './extraction.js';
@@ -42,7 +48,7 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
   constructor(options: DynamicBatchNormOptions) {
     super();
     this.maxChannels = checkInteger(SOURCE, 'maxChannels', options?.maxChannels);
-    this.#momentum = checkMomentum(options.momentum === undefined ? 0.1 : options.momentum);
+    this.#momentum = checkMomentum(SOURCE, options.momentum === undefined ? 0.1 : options.momentum);
     const epsilon = options.epsilon ?? 1e-5;
     if (typeof epsilon !== 'number' || !(epsilon > 0)) {
       throw new AutomlError(SOURCE, `epsilon must be a number > 0, got ${describeValue(epsilon)}`);
@@ -60,7 +66,7 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
   }
 
   set momentum(value: number | null) {
-    this.#momentum = checkMomentum(value);
+    this.#momentum = checkMomentum(SOURCE, value);
   }
 
   /** Batches folded into the running statistics since construction or the last reset. */
@@ -92,7 +98,7 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
       const moments = tf.moments(x, x.rank === 4 ? [0, 1, 2] : [0]);
       mean = moments.mean;
       variance = moments.variance;
-      if (ctx.updateStats) this.#updateRunningStats(mean, variance, x.size / channels, channels);
+      if (ctx.updateStats) this.#updateRunningStats(mean, variance, x.size / channels);
     } else {
       mean = take('runningMean');
       variance = take('runningVar');
@@ -139,21 +145,9 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
     return copy;
   }
 
-  #updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number, channels: number): void {
+  #updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
     this.#batchesTracked += 1;
-    const factor = this.#momentum ?? 1 / this.#batchesTracked;
-    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-    for (const [name, batch] of [
-      ['runningMean', mean],
-      ['runningVar', unbiased],
-    ] as const) {
-      const running = this.variable(name);
-      const active = firstChannels(running, channels);
-      const updated = tf.add(tf.mul(active, 1 - factor), tf.mul(batch, factor));
-      running.assign(
-        channels === this.maxChannels ? updated : tf.concat([updated, tf.slice(running, channels)], 0),
-      );
-    }
+    updateRunningStatistics(this, { mean, variance, count }, this.#momentum, this.#batchesTracked);
   }
 
   #source(method: string): string {
@@ -163,12 +157,4 @@ export class DynamicBatchNorm extends Module implements SubnetExtractable, Recal
 
 function firstChannels(vector: tf.Tensor, channels: number): tf.Tensor {
   return channels === vector.shape[0] ? vector : tf.slice(vector, 0, channels);
-}
-
-function checkMomentum(value: unknown): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new AutomlError(SOURCE, `momentum must be a number in [0, 1] or null, got ${describeValue(value)}`);
-  }
-  return value;
 }

@@ -91,7 +91,7 @@ export class BatchNorm extends Module implements RecalibratableNorm {
   constructor(options: BatchNormOptions, initial?: BatchNormWeights) {
     super();
     this.channels = checkInteger(SOURCE, 'channels', options?.channels);
-    this.#momentum = checkMomentum(options.momentum === undefined ? 0.1 : options.momentum);
+    this.#momentum = checkMomentum(SOURCE, options.momentum === undefined ? 0.1 : options.momentum);
     const epsilon = options.epsilon ?? 1e-5;
     if (typeof epsilon !== 'number' || !(epsilon > 0)) {
       throw new AutomlError(SOURCE, `epsilon must be a number > 0, got ${describeValue(epsilon)}`);
@@ -123,7 +123,7 @@ export class BatchNorm extends Module implements RecalibratableNorm {
   }
 
   set momentum(value: number | null) {
-    this.#momentum = checkMomentum(value);
+    this.#momentum = checkMomentum(SOURCE, value);
   }
 
   /** Batches folded into the running statistics since construction or the last reset. */
@@ -223,13 +223,46 @@ export class BatchNorm extends Module implements RecalibratableNorm {
 
   #updateRunningStats(mean: tf.Tensor, variance: tf.Tensor, count: number): void {
     this.#batchesTracked += 1;
-    const factor = this.#momentum ?? 1 / this.#batchesTracked;
-    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-    const runningMean = this.variable('runningMean');
-    const runningVar = this.variable('runningVar');
-    runningMean.assign(tf.add(tf.mul(runningMean, 1 - factor), tf.mul(mean, factor)));
-    runningVar.assign(tf.add(tf.mul(runningVar, 1 - factor), tf.mul(unbiased, factor)));
+    updateRunningStatistics(this, { mean, variance, count }, this.#momentum, this.#batchesTracked);
   }
+}
+
+/**
+ * Folds one batch's statistics into a batch norm's `runningMean` and `runningVar`, the update every
+ * batch norm here shares (PyTorch's): `running = (1 − f)·running + f·batch` with `f = momentum`, or
+ * `1 / batchesTracked` for a cumulative average, and the unbiased variance (`n / (n − 1)` times the
+ * batch's). Only the first `mean.size` channels move: a dynamic batch norm's active width.
+ */
+export function updateRunningStatistics(
+  norm: Module,
+  batch: { readonly mean: tf.Tensor; readonly variance: tf.Tensor; readonly count: number },
+  momentum: number | null,
+  batchesTracked: number,
+): void {
+  const factor = momentum ?? 1 / batchesTracked;
+  const { count } = batch;
+  const unbiased = count > 1 ? tf.mul(batch.variance, count / (count - 1)) : batch.variance;
+  const channels = batch.mean.size;
+  for (const [name, value] of [
+    ['runningMean', batch.mean],
+    ['runningVar', unbiased],
+  ] as const) {
+    const running = norm.variable(name);
+    const active = channels === running.size ? running : tf.slice(running, 0, channels);
+    const updated = tf.add(tf.mul(active, 1 - factor), tf.mul(value, factor));
+    running.assign(
+      channels === running.size ? updated : tf.concat([updated, tf.slice(running, channels)], 0),
+    );
+  }
+}
+
+/** The `momentum` option of a batch norm: a number in [0, 1], or `null` for a cumulative average. */
+export function checkMomentum(source: string, value: unknown): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+    throw new AutomlError(source, `momentum must be a number in [0, 1] or null, got ${describeValue(value)}`);
+  }
+  return value;
 }
 
 /**
@@ -250,12 +283,4 @@ export function normalizeBatch(
   if (!training) return tf.batchNorm(x, mean, variance, beta, gamma, epsilon);
   const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
   return tf.add(tf.mul(x, scale), tf.sub(beta, tf.mul(mean, scale)));
-}
-
-function checkMomentum(value: unknown): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new AutomlError(SOURCE, `momentum must be a number in [0, 1] or null, got ${describeValue(value)}`);
-  }
-  return value;
 }
