@@ -21,7 +21,7 @@ const provenance =
   `batch ${results.batch} of 32×32×3, SGD, wall clock; medians of per-round ratios over ${results.rounds} interleaved rounds. ` +
   `Load average ${results.machine.loadBefore[0]} before and ${results.machine.loadAfter[0]} after` +
   (loaded > results.machine.cores * 0.5
-    ? ' (a loaded machine: other jobs competed for the cores, so the all-core figures are low bounds).'
+    ? ' (a loaded machine: other jobs competed for the cores, so the all-core figures are not representative; rerun on a quiet machine).'
     : '.');
 
 function table() {
@@ -71,7 +71,7 @@ const blocks = {
       `Training step on wasm (\`pnpm --filter @automl-ts/core bench:train-step\`, batch ${results.batch} of 32×32×3, SGD, PyTorch ${results.pytorch ?? 'absent'} side by side): ` +
       `reference CNN ${fmt(ref?.[`wasm_ms_${one}`])} ms at 1 thread (${fmt(ref?.[`over_pytorch_${one}`], 2)}× PyTorch's time)` +
       (all > one
-        ? `, ${fmt(ref?.[`wasm_ms_${all}`])} ms on ${all} threads (${fmt(ref?.[`over_pytorch_${all}`], 2)}×; ${fmt(ref?.speedup_all_cores, 2)}× faster than 1 thread)`
+        ? `, ${fmt(ref?.[`wasm_ms_${all}`])} ms on ${all} threads (${fmt(ref?.[`over_pytorch_${all}`], 2)}×; speed-up over 1 thread ${fmt(ref?.speedup_all_cores, 2)}×)`
         : '') +
       `; ResNet-20 ${fmt(resnet?.[`wasm_ms_${one}`])} ms at 1 thread (${fmt(resnet?.[`over_pytorch_${one}`], 2)}×)` +
       (all > one

@@ -87,9 +87,10 @@ function timeEach(fn: () => void, times: number): number[] {
   });
 }
 
-function profileLines(net: EngineNet): string[] {
-  const profile = profileKernels(() => net.step());
-  const lines = [`total ${profile.totalMs.toFixed(1)} ms (CPU time of this process, all threads)`];
+function profileLines(net: EngineNet, threads: number): string[] {
+  // With several threads, CPU time would also count the workers' spinning: time the wall clock.
+  const profile = profileKernels(() => net.step(), threads > 1 ? () => performance.now() : undefined);
+  const lines = [`total ${profile.totalMs.toFixed(1)} ms (${threads > 1 ? 'wall clock' : 'CPU time'})`];
   const line = (indent: string, name: string, ms: number, calls: number) =>
     `${indent}${name.padEnd(40 - indent.length)} ${ms.toFixed(2).padStart(8)} ms ${String(calls).padStart(5)} calls`;
   for (const k of profile.topLevel.filter((t) => t.ms >= 0.5)) {
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     const net = nets.get(request.net);
     if (net === undefined) throw new Error(`net "${request.net}" was not built`);
     const reply = request.profile
-      ? { lines: profileLines(net) }
+      ? { lines: profileLines(net, info.threads) }
       : {
           ms: request.forward
             ? timeEach(net.forward, request.forward)
