@@ -2,8 +2,8 @@ import type * as tf from '@tensorflow/tfjs';
 import { DirectedGraph } from 'graphology';
 import { AutomlError, describeValue } from '../internal/errors.js';
 import type { ArchValues, Module } from '../nn/module.js';
-import { walkLayersModel } from './from-layers-model.js';
-import { traceModule } from './from-module.js';
+import { type WalkedLayersModel, walkLayersModel } from './from-layers-model.js';
+import { MODULE_INPUT_NAME, type TracedModule, traceModule } from './from-module.js';
 import { inferLayer } from './layer-math.js';
 import type { GraphSource, LayerNode, LayerShape, NetworkAttributes, TensorEdge } from './types.js';
 
@@ -96,13 +96,7 @@ export class NetworkGraph extends DirectedGraph<LayerNode, TensorEdge, NetworkAt
     checkShape('@automl-ts/core/NetworkGraph.fromModule', 'inputShape', inputShape);
     const traceShape = options.traceInputShape ?? inputShape;
     checkShape('@automl-ts/core/NetworkGraph.fromModule', 'traceInputShape', traceShape);
-    const traced = traceModule(module, traceShape, options.arch);
-    const graph = new NetworkGraph(traced.nodes, {
-      source: 'module',
-      inputs: [traced.nodes[0]?.name ?? 'input'],
-      outputs: [traced.output],
-      ...(options.arch === undefined ? {} : { arch: options.arch }),
-    });
+    const graph = graphOfTrace(traceModule(module, traceShape, options.arch), options.arch);
     return options.traceInputShape === undefined ? graph : graph.atInputShape(inputShape);
   }
 
@@ -117,12 +111,7 @@ export class NetworkGraph extends DirectedGraph<LayerNode, TensorEdge, NetworkAt
    * const graph = NetworkGraph.fromLayersModel(tf.sequential({ layers: [...] }));
    */
   static fromLayersModel(model: tf.LayersModel): NetworkGraph {
-    const walked = walkLayersModel(model);
-    return new NetworkGraph(walked.nodes, {
-      source: 'layers-model',
-      inputs: walked.inputs,
-      outputs: walked.outputs,
-    });
+    return graphOfWalk(walkLayersModel(model));
   }
 
   /** The layer named `name`; throws naming it when there is none. */
@@ -186,4 +175,26 @@ function checkShape(source: string, what: string, shape: LayerShape): void {
       `${what} must be a non-empty array of positive integers without the batch dimension, got ${describeValue(shape)}`,
     );
   }
+}
+
+/**
+ * The graph of a traced module: the one place a trace becomes a `NetworkGraph` (`fromModule`,
+ * pruning, latency tables), so that every graph of a module carries its inputs, output and `arch`.
+ */
+export function graphOfTrace(traced: TracedModule, arch: ArchValues | undefined): NetworkGraph {
+  return new NetworkGraph(traced.nodes, {
+    source: 'module',
+    inputs: [traced.nodes[0]?.name ?? MODULE_INPUT_NAME],
+    outputs: [traced.output],
+    ...(arch === undefined ? {} : { arch }),
+  });
+}
+
+/** The graph of a walked `tf.LayersModel` (`fromLayersModel`, pruning, latency tables). */
+export function graphOfWalk(walked: WalkedLayersModel): NetworkGraph {
+  return new NetworkGraph(walked.nodes, {
+    source: 'layers-model',
+    inputs: walked.inputs,
+    outputs: walked.outputs,
+  });
 }

@@ -12,7 +12,7 @@ import {
 import { analyzeChannels } from './dependency-groups.js';
 import { type KerasLayer, walkLayersModel } from './from-layers-model.js';
 import { type TracedModule, traceModule } from './from-module.js';
-import { NetworkGraph } from './network-graph.js';
+import { graphOfTrace, graphOfWalk, type NetworkGraph } from './network-graph.js';
 import { type PruneSelection, planPruning } from './prune-plan.js';
 import { rebuildLayersModel, weightRole } from './rebuild-layers-model.js';
 import { rebuildModule } from './rebuild-module.js';
@@ -98,22 +98,12 @@ function prepare(source: string, model: Module | tf.LayersModel, options: PruneO
       options.inputShape,
       extracted === undefined ? options.arch : undefined,
     );
-    const graph = new NetworkGraph(traced.nodes, {
-      source: 'module',
-      inputs: [traced.nodes[0]?.name ?? 'input'],
-      outputs: [traced.output],
-      ...(options.arch === undefined ? {} : { arch: options.arch }),
-    });
+    const graph = graphOfTrace(traced, options.arch);
     return { kind: 'module', module, traced, graph, ...(extracted === undefined ? {} : { extracted }) };
   }
   if (isLayersModel(model)) {
     const walked = walkLayersModel(model);
-    const graph = new NetworkGraph(walked.nodes, {
-      source: 'layers-model',
-      inputs: walked.inputs,
-      outputs: walked.outputs,
-    });
-    return { kind: 'layers-model', model, layers: walked.layers, graph };
+    return { kind: 'layers-model', model, layers: walked.layers, graph: graphOfWalk(walked) };
   }
   throw new AutomlError(source, `expected a Module or a tf.LayersModel, got ${describeValue(model)}`);
 }

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { type KerasLayer, walkLayersModel } from '../graph/from-layers-model.js';
 import { traceModule } from '../graph/from-module.js';
 import { isDepthwise } from '../graph/layer-math.js';
-import { NetworkGraph } from '../graph/network-graph.js';
+import { graphOfTrace, graphOfWalk, NetworkGraph } from '../graph/network-graph.js';
 import type { LayerNode, LayerShape } from '../graph/types.js';
 import { AutomlError, describeValue } from '../internal/errors.js';
+import { ACTIVATION_KINDS, type ActivationKind, activate } from '../nn/layers/activation.js';
 import { type ApplyContext, type Module, resolveApplyOptions } from '../nn/module.js';
 import {
   type LatencyClock,
@@ -149,17 +150,14 @@ export function latencyKey(node: LayerNode): string | undefined {
   }
 }
 
+/**
+ * The op of a graph node's activation: automl-ts's own kinds through `activate` (the code the
+ * `Activation` layer runs), and the further Keras activations a `tf.LayersModel` may hold.
+ */
 function activation(x: tf.Tensor, kind: string, alpha: number | undefined, name: string): tf.Tensor {
+  if (kind === 'linear') return activate(x, 'identity');
+  if ((ACTIVATION_KINDS as readonly string[]).includes(kind)) return activate(x, kind as ActivationKind);
   switch (kind) {
-    case 'linear':
-    case 'identity':
-      return tf.clone(x);
-    case 'relu':
-      return tf.relu(x);
-    case 'relu6':
-      return tf.relu6(x);
-    case 'sigmoid':
-      return tf.sigmoid(x);
     case 'tanh':
       return tf.tanh(x);
     case 'elu':
@@ -172,8 +170,6 @@ function activation(x: tf.Tensor, kind: string, alpha: number | undefined, name:
       return tf.leakyRelu(x, alpha ?? 0.2);
     case 'swish':
       return tf.mul(x, tf.sigmoid(x));
-    case 'hardSwish':
-      return tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6);
     case 'softplus':
       return tf.softplus(x);
     default:
@@ -361,11 +357,7 @@ function layerRunners(source: string, target: ProfileTarget, options: ProfileOpt
       throw new AutomlError(source, `options.inputShape is required for a Module (${module.className})`);
     }
     const traced = traceModule(module, options.traceInputShape ?? options.inputShape, options.arch);
-    let graph = new NetworkGraph(traced.nodes, {
-      source: 'module',
-      inputs: ['input'],
-      outputs: [traced.output],
-    });
+    let graph = graphOfTrace(traced, options.arch);
     if (options.traceInputShape !== undefined) graph = graph.atInputShape(options.inputShape);
     const ctx: ApplyContext = resolveApplyOptions(options.arch === undefined ? {} : { arch: options.arch });
     const real = new Map<string, { run: Runner; className: string }>();
@@ -379,11 +371,7 @@ function layerRunners(source: string, target: ProfileTarget, options: ProfileOpt
   }
   if (typeof candidate.predict === 'function') {
     const walked = walkLayersModel(target as tf.LayersModel);
-    let graph = new NetworkGraph(walked.nodes, {
-      source: 'layers-model',
-      inputs: walked.inputs,
-      outputs: walked.outputs,
-    });
+    let graph = graphOfWalk(walked);
     if (options.inputShape !== undefined) graph = graph.atInputShape(options.inputShape);
     const real = new Map<string, { run: Runner; className: string }>();
     for (const [name, layer] of walked.layers) {
