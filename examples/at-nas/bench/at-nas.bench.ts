@@ -6,7 +6,8 @@
 //   - at-nas-adapt / seconds: architecture (3 generations of 4 children from a population of 10)
 //     plus weight adaptation to one novel 5-way 1-shot task, wall seconds.
 //
-//   pnpm --filter ./examples/at-nas bench [--backend wasm|cpu] [--runs 5] [--archs 5] [--channels 32]
+//   pnpm --filter ./examples/at-nas bench [--backend wasm|cpu] [--runs 5] [--archs 5] [--channels 32] [--shots 1]
+// (--shots changes the meta-task of the first figure; the adaptation figure is always 1-shot.)
 
 import { adaptToTask } from '@automl-ts/at-nas';
 import {
@@ -32,6 +33,7 @@ const backend = option('--backend', 'wasm') as BackendName;
 const runs = Number(option('--runs', '5'));
 const archCount = Number(option('--archs', '5'));
 const channels = Number(option('--channels', '32'));
+const shots = Number(option('--shots', '1'));
 const WAYS = 5;
 const QUERIES = 15;
 const SIZE = 28;
@@ -78,7 +80,7 @@ function syntheticTask(seed: number, shots: number): SampledTask {
 const macsOf = (module: Module) => profileModel(module, { inputShape: [SIZE, SIZE, 1] }).macs;
 
 const info = await initBackend({ prefer: backend });
-const task = syntheticTask(0, 1);
+const task = syntheticTask(0, shots);
 const supernet = createSupernet('conv4-cells', {
   inputSize: SIZE,
   numClasses: WAYS,
