@@ -98,6 +98,24 @@ const CASES: readonly GradientCase[] = [
     pad: 'same',
     measured: 4.4e-5,
   },
+  // MobileNetV2's late stages at CIFAR size: the small-output path (one depthwise convolution with
+  // dy as the filter, float32 sums over the batch), well within the bound but not float64-summed.
+  {
+    kernel: 'DepthwiseConv2dNativeBackpropFilter',
+    xShape: [64, 8, 8, 192],
+    filterShape: [3, 3, 192, 1],
+    strides: 2,
+    pad: 'same',
+    measured: 1.2e-3,
+  },
+  {
+    kernel: 'DepthwiseConv2dNativeBackpropFilter',
+    xShape: [64, 2, 2, 576],
+    filterShape: [3, 3, 576, 1],
+    strides: 1,
+    pad: 'same',
+    measured: 8.4e-3,
+  },
   {
     kernel: 'Conv2DBackpropInput',
     xShape: [40, 28, 28, 8],
