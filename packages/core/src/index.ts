@@ -98,6 +98,8 @@ export type {
 export { Conv2d } from './nn/layers/conv2d.js';
 export type { DenseConfig, DenseOptions, DenseWeights } from './nn/layers/dense.js';
 export { Dense } from './nn/layers/dense.js';
+export type { GraphConvConfig, GraphConvOptions } from './nn/layers/graph-conv.js';
+export { GraphConv } from './nn/layers/graph-conv.js';
 export type { DropoutConfig, DropoutOptions } from './nn/layers/dropout.js';
 export { Dropout } from './nn/layers/dropout.js';
 export type { FlattenConfig } from './nn/layers/flatten.js';
@@ -161,6 +163,8 @@ export { dependencyGroups } from './graph/dependency-groups.js';
 export { SUPPORTED_KERAS_CLASSES } from './graph/from-layers-model.js';
 export type { FromModuleOptions } from './graph/network-graph.js';
 export { NetworkGraph } from './graph/network-graph.js';
+export type { GraphTensors, GraphTensorsOptions } from './graph/graph-tensors.js';
+export { GRAPH_FEATURE_OPS, GRAPH_NUMERIC_FEATURES, graphTensors } from './graph/graph-tensors.js';
 export type { PruneOptions, SelectChannelsOptions } from './graph/prune.js';
 export { maskChannels, prune, pruneByRatio, selectChannels } from './graph/prune.js';
 export type { PruneSelection } from './graph/prune-plan.js';
@@ -285,8 +289,8 @@ export {
   widthsOf,
 } from './supernet/to-channel-supernet.js';
 export type { SupernetBuilderEntry, SupernetOptionsByName } from './supernet/supernet-registry.js';
-  createSupernet,
 export {
+  createSupernet,
   listSupernets,
   registerSupernet,
   supernetBuilders,
@@ -304,6 +308,7 @@ export type { ClippedGradients } from './train/clip-grad-norm.js';
 export { clipByGlobalNorm, globalNorm } from './train/clip-grad-norm.js';
 export type { CrossEntropyOptions } from './train/cross-entropy.js';
 export { crossEntropy } from './train/cross-entropy.js';
+export { registerDilatedConvolutionGradients } from './train/dilated-convolution-gradients.js';
 export { logSoftmax } from './train/log-softmax.js';
 export type { DistillationOptions } from './train/distillation.js';
 export { distillationLoss } from './train/distillation.js';
@@ -324,15 +329,14 @@ export type {
 export { multiArchitectureStep, sandwichStep } from './train/sandwich-step.js';
 export type { FeatureDistillationOptions } from './train/feature-distillation.js';
 export { featureDistillationLoss } from './train/feature-distillation.js';
-export type { SgdOptions } from './train/sgd.js';
-export { SGD } from './train/sgd.js';
 export type { CosineScheduleOptions, LearningRateSchedule } from './train/schedule.js';
 export { cosineSchedule } from './train/schedule.js';
+export type { SgdOptions } from './train/sgd.js';
+export { SGD } from './train/sgd.js';
 export { stopGradient } from './train/stop-gradient.js';
 export type { LossAndGradients } from './train/named-gradients.js';
 export { namedGradients } from './train/named-gradients.js';
 export type { LossFunction, TrainStepOptions, TrainStepResult } from './train/train-step.js';
-export { registerDilatedConvolutionGradients } from './train/dilated-convolution-gradients.js';
 export { NonFiniteLossError, trainStep } from './train/train-step.js';
 export type { WeightDecayFilter } from './train/weight-decay.js';
 export { defaultWeightDecayFilter, NO_WEIGHT_DECAY_NAMES } from './train/weight-decay.js';

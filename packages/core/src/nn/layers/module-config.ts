@@ -12,6 +12,8 @@ import type { Conv2dConfig } from './conv2d.js';
 import { Conv2d } from './conv2d.js';
 import type { DenseConfig } from './dense.js';
 import { Dense } from './dense.js';
+import type { GraphConvConfig } from './graph-conv.js';
+import { GraphConv } from './graph-conv.js';
 import type { DropoutConfig } from './dropout.js';
 import { Dropout } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -52,6 +54,7 @@ export const moduleClasses = new Registry<ModuleClassEntry>(
     ['Dense', { fromConfig: (c) => Dense.fromConfig(c as DenseConfig) }],
     ['Dropout', { fromConfig: (c) => Dropout.fromConfig(c as DropoutConfig) }],
     ['Flatten', { fromConfig: () => new Flatten() }],
+    ['GraphConv', { fromConfig: (c) => GraphConv.fromConfig(c as GraphConvConfig) }],
     ['Zero', { fromConfig: () => new Zero() }],
     ['GlobalAvgPool', { fromConfig: () => new GlobalAvgPool() }],
     ['MaxPool2d', { fromConfig: (c) => MaxPool2d.fromConfig(c as Pool2dConfig) }],
