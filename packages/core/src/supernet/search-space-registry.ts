@@ -23,11 +23,14 @@ export interface SearchSpaceEntry {
 export type SearchSpaceOptionsByName = SupernetOptionsByName;
 
 /**
- * The builders choose their choices while they allocate the weights that use them, so the space of
- * a built-in supernet is read off a supernet built for the purpose and disposed at once: one source
- * of truth, at the cost of one build (a fraction of a second for the default `ofa-mobilenetv2`).
+ * The space of a registered supernet: from the builder's `searchSpace(overrides)` when it has one
+ * (the OFA and slimmable ResNet builders compute their choices before any weight, from the same
+ * plan the build uses), else read off a supernet built for the purpose and disposed at once
+ * (`conv4-cells` orders each choice's candidates by their MACs, which needs them built).
  */
 function spaceOfSupernet(builder: SupernetBuilderEntry): SearchSpaceEntry['create'] {
+  const { searchSpace } = builder;
+  if (searchSpace !== undefined) return (overrides) => searchSpace.call(builder, overrides);
   return (overrides) => {
     const supernet = builder.create(overrides);
     try {

@@ -1,8 +1,13 @@
 import { AutomlError, describeValue } from '../internal/errors.js';
 import { Registry, type RegistryFilter } from '../registry/registry.js';
+import type { SearchSpace } from '../search-space/search-space.js';
 import { type Conv4CellsOptions, conv4Cells } from './builders/conv4-cells.js';
-import { type OfaMobileNetV2Options, ofaMobileNetV2 } from './builders/ofa-mobilenet-v2.js';
-import { type ResNetSlimOptions, resnetSlim } from './builders/resnet-slim.js';
+import {
+  type OfaMobileNetV2Options,
+  ofaMobileNetV2,
+  ofaMobileNetV2SearchSpace,
+} from './builders/ofa-mobilenet-v2.js';
+import { type ResNetSlimOptions, resnetSlim, resnetSlimSearchSpace } from './builders/resnet-slim.js';
 import {
   type MobileNetV2SlimOptions,
   mobileNetV2Slim,
@@ -16,6 +21,11 @@ export interface SupernetBuilderEntry {
   readonly description: string;
   /** Builds a fresh supernet; unknown override keys throw. */
   create(overrides?: object): Supernet;
+  /**
+   * The search space `create(overrides)` would have, computed without building it (no weights);
+   * `createSearchSpace` uses it. Without it, the space is read off a supernet built and disposed.
+   */
+  searchSpace?(overrides?: object): SearchSpace;
 }
 
 /** Override types of the built-in supernets, for typed {@link createSupernet} calls. */
@@ -36,6 +46,7 @@ export const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderE
       description:
         'Once-for-All MobileNetV2: kernel 3/5/7, expand 3/4/6, depth 2–4 per stage, width ×0.75/×1',
       create: (overrides) => ofaMobileNetV2(overrides as OfaMobileNetV2Options),
+      searchSpace: (overrides) => ofaMobileNetV2SearchSpace(overrides as OfaMobileNetV2Options),
     },
   ],
   [
@@ -43,6 +54,8 @@ export const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderE
     {
       description: 'slimmable CIFAR ResNet-20: per-layer widths 25–100%',
       create: (overrides) => resnetSlim({ blocksPerStage: 3, ...(overrides as ResNetSlimOptions) }),
+      searchSpace: (overrides) =>
+        resnetSlimSearchSpace({ blocksPerStage: 3, ...(overrides as ResNetSlimOptions) }),
     },
   ],
   [
@@ -50,6 +63,8 @@ export const BUILTIN_SUPERNETS: ReadonlyArray<readonly [string, SupernetBuilderE
     {
       description: 'slimmable CIFAR ResNet-56: per-layer widths 25–100%',
       create: (overrides) => resnetSlim({ blocksPerStage: 9, ...(overrides as ResNetSlimOptions) }),
+      searchSpace: (overrides) =>
+        resnetSlimSearchSpace({ blocksPerStage: 9, ...(overrides as ResNetSlimOptions) }),
     },
   ],
   [

@@ -61,6 +61,19 @@ describe.each(listSearchSpaces())('registered search space %s', (name) => {
 });
 
 describe('search-space registry', () => {
+  test.each(['ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim'])(
+    '%s: the space is computed without building the supernet (not one tensor is created)',
+    (name) => {
+      const first = tf.scalar(0);
+      const space = createSearchSpace(name, OVERRIDES[name]);
+      const next = tf.scalar(0);
+      // Tensor ids are consecutive: nothing was allocated in between, not even transiently.
+      expect(next.id - first.id).toBe(1);
+      expect(space.names.length).toBeGreaterThan(3);
+      tf.dispose([first, next]);
+    },
+  );
+
   test('every built-in supernet has its search space, with the same description', () => {
     expect(listSearchSpaces()).toEqual(listSupernets());
     for (const [name, entry] of searchSpaces.entries()) expect(entry.description, name).not.toBe('');

@@ -10,7 +10,7 @@ import { Sequential } from '../../nn/layers/sequential.js';
 import type { ArchValues, Module } from '../../nn/module.js';
 import { toRng } from '../../random/rng.js';
 import { type Choice, categorical, intRange } from '../../search-space/choices.js';
-import { defineSearchSpace } from '../../search-space/search-space.js';
+import { defineSearchSpace, type SearchSpace } from '../../search-space/search-space.js';
 import { DynamicMBConvBlock } from '../blocks/dynamic-mbconv-block.js';
 import { DynamicBatchNorm } from '../dynamic-batch-norm.js';
 import { DynamicConv2d } from '../dynamic-conv2d.js';
@@ -95,16 +95,10 @@ const DEFAULTS: Required<OfaMobileNetV2Options> = {
 };
 
 /**
- * A MobileNetV2-style Once-for-All supernet: stem 3×3 conv → fixed inverted-residual block →
- * elastic stages of {@link DynamicMBConvBlock}s (per block: kernel size and expand ratio; per
- * stage: depth) → 1×1 conv → global pooling → classifier, all widths scaled by an elastic width
- * multiplier. Choices: `width`, `stage<i>.depth`, `stage<i>.block<j>.kernel`, `stage<i>.block<j>.expand`.
- *
- * @example
- * const net = ofaMobileNetV2({ numClasses: 100, stages: [{ channels: 24, stride: 1 }, { channels: 40, stride: 2 }] });
- * net.searchSpace.names; // ['width', 'stage1.depth', 'stage1.block0.kernel', 'stage1.block0.expand', …]
+ * The validated options and the choices of an OFA MobileNetV2, without any weights: what
+ * {@link ofaMobileNetV2} builds from, and all its search space needs.
  */
-export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
+function ofaMobileNetV2Plan(overrides: OfaMobileNetV2Options | undefined) {
   const o = resolveBuilderOptions(SOURCE, DEFAULTS, overrides);
   const size = checkInteger(SOURCE, 'inputSize', o.inputSize);
   const inputShape: [number, number, number] = [size, size, checkInteger(SOURCE, 'inChannels', o.inChannels)];
@@ -125,11 +119,65 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
       `stages must be a non-empty array of { channels, stride }, got ${describeValue(o.stages)}`,
     );
   }
-  const rng = toRng(o.seed);
   const widthChoice: Choice | undefined =
     multipliers.length > 1 ? categorical('width', multipliers) : undefined;
+  const stages = o.stages.map((stage, s) => {
+    const name = `stage${s + 1}`;
+    return {
+      name,
+      channels: checkInteger(SOURCE, `stages[${s}].channels`, stage?.channels),
+      stride: checkInteger(SOURCE, `stages[${s}].stride`, stage.stride),
+      depth: intRange(`${name}.depth`, { min: minDepth, max: maxDepth }),
+      blocks: Array.from({ length: maxDepth }, (_, b) => ({
+        kernelSize: categorical(`${name}.block${b}.kernel`, kernelSizes),
+        expandRatio: categorical(`${name}.block${b}.expand`, [...o.expandRatios]),
+      })),
+    };
+  });
+  const choices: Choice[] = [
+    ...(widthChoice === undefined ? [] : [widthChoice]),
+    ...stages.flatMap((stage) => [
+      stage.depth,
+      ...stage.blocks.flatMap((b) => [b.kernelSize, b.expandRatio]),
+    ]),
+  ];
+  return {
+    o,
+    inputShape,
+    divisor,
+    kernelSizes,
+    maxMultiplier: Math.max(...multipliers),
+    widthChoice,
+    stages,
+    stemChannels: checkInteger(SOURCE, 'stemChannels', o.stemChannels),
+    stemStride: checkInteger(SOURCE, 'stemStride', o.stemStride),
+    firstBlockChannels: checkInteger(SOURCE, 'firstBlockChannels', o.firstBlockChannels),
+    lastChannels: checkInteger(SOURCE, 'lastChannels', o.lastChannels),
+    numClasses: checkInteger(SOURCE, 'numClasses', o.numClasses),
+    searchSpace: defineSearchSpace(choices),
+  };
+}
+
+/** The search space of {@link ofaMobileNetV2} for these options, computed without building (no weights). */
+export function ofaMobileNetV2SearchSpace(overrides?: OfaMobileNetV2Options): SearchSpace {
+  return ofaMobileNetV2Plan(overrides).searchSpace;
+}
+
+/**
+ * A MobileNetV2-style Once-for-All supernet: stem 3×3 conv → fixed inverted-residual block →
+ * elastic stages of {@link DynamicMBConvBlock}s (per block: kernel size and expand ratio; per
+ * stage: depth) → 1×1 conv → global pooling → classifier, all widths scaled by an elastic width
+ * multiplier. Choices: `width`, `stage<i>.depth`, `stage<i>.block<j>.kernel`, `stage<i>.block<j>.expand`.
+ *
+ * @example
+ * const net = ofaMobileNetV2({ numClasses: 100, stages: [{ channels: 24, stride: 1 }, { channels: 40, stride: 2 }] });
+ * net.searchSpace.names; // ['width', 'stage1.depth', 'stage1.block0.kernel', 'stage1.block0.expand', …]
+ */
+export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
+  const plan = ofaMobileNetV2Plan(overrides);
+  const { o, inputShape, divisor, kernelSizes, maxMultiplier, widthChoice } = plan;
+  const rng = toRng(o.seed);
   const widthChoices = widthChoice === undefined ? [] : [widthChoice];
-  const maxMultiplier = Math.max(...multipliers);
   const scaled = (channels: number): { max: number; rule: SizeRule } => {
     const max = makeDivisible(channels * maxMultiplier, divisor);
     if (widthChoice === undefined) return { max, rule: max };
@@ -138,7 +186,7 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
     return { max, rule };
   };
 
-  const stem = scaled(checkInteger(SOURCE, 'stemChannels', o.stemChannels));
+  const stem = scaled(plan.stemChannels);
   const layers: Array<readonly [string, Module]> = [];
   layers.push([
     'stem',
@@ -149,7 +197,7 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
           maxInChannels: inputShape[2],
           maxOutChannels: stem.max,
           kernelSizes: [3],
-          strides: checkInteger(SOURCE, 'stemStride', o.stemStride),
+          strides: plan.stemStride,
           outChannels: stem.rule,
           choices: widthChoices,
           seed: rng,
@@ -159,7 +207,7 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
       ['act', new Activation(o.activation)],
     ]),
   ]);
-  const first = scaled(checkInteger(SOURCE, 'firstBlockChannels', o.firstBlockChannels));
+  const first = scaled(plan.firstBlockChannels);
   layers.push([
     'first',
     new DynamicMBConvBlock({
@@ -175,17 +223,9 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
     }),
   ]);
   let inMax = first.max;
-  const choices: Choice[] = [...widthChoices];
-  o.stages.forEach((stage, s) => {
-    const name = `stage${s + 1}`;
-    const width = scaled(checkInteger(SOURCE, `stages[${s}].channels`, stage?.channels));
-    const stride = checkInteger(SOURCE, `stages[${s}].stride`, stage.stride);
-    const depth = intRange(`${name}.depth`, { min: minDepth, max: maxDepth });
-    choices.push(depth);
-    const blocks = Array.from({ length: maxDepth }, (_, b) => {
-      const kernelSize = categorical(`${name}.block${b}.kernel`, kernelSizes);
-      const expandRatio = categorical(`${name}.block${b}.expand`, [...o.expandRatios]);
-      choices.push(kernelSize, expandRatio);
+  for (const stage of plan.stages) {
+    const width = scaled(stage.channels);
+    const blocks = stage.blocks.map(({ kernelSize, expandRatio }, b) => {
       const block = new DynamicMBConvBlock({
         maxInChannels: b === 0 ? inMax : width.max,
         maxOutChannels: width.max,
@@ -193,7 +233,7 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
         kernelSizes,
         kernelSize,
         expandRatio,
-        stride: b === 0 ? stride : 1,
+        stride: b === 0 ? stage.stride : 1,
         channelDivisor: divisor,
         activation: o.activation,
         transformKernels: o.transformKernels,
@@ -202,10 +242,10 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
       });
       return [`block${b}`, block] as const;
     });
-    layers.push([name, new ElasticDepth({ depth, blocks })]);
+    layers.push([stage.name, new ElasticDepth({ depth: stage.depth, blocks })]);
     inMax = width.max;
-  });
-  const last = checkInteger(SOURCE, 'lastChannels', o.lastChannels);
+  }
+  const last = plan.lastChannels;
   layers.push([
     'final',
     new Sequential([
@@ -221,15 +261,8 @@ export function ofaMobileNetV2(overrides?: OfaMobileNetV2Options): Supernet {
     'head',
     new Sequential([
       ['pool', new GlobalAvgPool()],
-      [
-        'classifier',
-        new DynamicLinear({
-          maxInUnits: last,
-          maxOutUnits: checkInteger(SOURCE, 'numClasses', o.numClasses),
-          seed: rng,
-        }),
-      ],
+      ['classifier', new DynamicLinear({ maxInUnits: last, maxOutUnits: plan.numClasses, seed: rng })],
     ]),
   ]);
-  return new Supernet({ layers, inputShape, searchSpace: defineSearchSpace(choices) });
+  return new Supernet({ layers, inputShape, searchSpace: plan.searchSpace });
 }

@@ -9,7 +9,7 @@ import { Sequential } from '../../nn/layers/sequential.js';
 import type { Module } from '../../nn/module.js';
 import { toRng } from '../../random/rng.js';
 import { type Choice, categorical } from '../../search-space/choices.js';
-import { defineSearchSpace } from '../../search-space/search-space.js';
+import { defineSearchSpace, type SearchSpace } from '../../search-space/search-space.js';
 import { SlimmableBasicBlock } from '../blocks/slimmable-basic-block.js';
 import { DynamicBatchNorm } from '../dynamic-batch-norm.js';
 import { DynamicConv2d } from '../dynamic-conv2d.js';
@@ -48,6 +48,52 @@ const DEFAULTS: Required<ResNetSlimOptions> = {
 };
 
 /**
+ * The validated options and the choices of a slimmable ResNet, without any weights: what
+ * {@link resnetSlim} builds from, and all its search space needs.
+ */
+function resnetSlimPlan(overrides: ResNetSlimOptions | undefined) {
+  const o = resolveBuilderOptions(SOURCE, DEFAULTS, overrides);
+  const size = checkInteger(SOURCE, 'inputSize', o.inputSize);
+  const inputShape: [number, number, number] = [size, size, checkInteger(SOURCE, 'inChannels', o.inChannels)];
+  const stageChannels = checkPositiveIntegers(SOURCE, 'stageChannels', o.stageChannels);
+  const blocksPerStage = checkInteger(SOURCE, 'blocksPerStage', o.blocksPerStage);
+  const numClasses = checkInteger(SOURCE, 'numClasses', o.numClasses);
+  const ratios = [...o.widthRatios];
+  if (ratios.length === 0 || !ratios.every((r) => typeof r === 'number' && r > 0 && r <= 1)) {
+    throw new AutomlError(
+      SOURCE,
+      `widthRatios must be non-empty numbers in (0, 1], got ${describeValue(ratios)}`,
+    );
+  }
+  const widths = (channels: number): number[] =>
+    [...new Set(ratios.map((r) => Math.max(1, Math.round(channels * r))))].sort((a, b) => a - b);
+  const stageWidth = stageChannels.map((channels, s) => categorical(`stage${s + 1}.width`, widths(channels)));
+  const blockWidth = stageChannels.map((channels, s) =>
+    Array.from({ length: blocksPerStage }, (_, b) =>
+      categorical(`stage${s + 1}.block${b}.width`, widths(channels)),
+    ),
+  );
+  const choices: Choice[] = stageChannels.flatMap((_, s) => [
+    stageWidth[s] as Choice,
+    ...(blockWidth[s] as Choice[]),
+  ]);
+  return {
+    o,
+    inputShape,
+    stageChannels,
+    numClasses,
+    stageWidth,
+    blockWidth,
+    searchSpace: defineSearchSpace(choices),
+  };
+}
+
+/** The search space of {@link resnetSlim} for these options, computed without building (no weights). */
+export function resnetSlimSearchSpace(overrides?: ResNetSlimOptions): SearchSpace {
+  return resnetSlimPlan(overrides).searchSpace;
+}
+
+/**
  * A slimmable CIFAR ResNet: stem 3×3 conv → stages of {@link SlimmableBasicBlock}s → global pooling
  * → classifier. Every layer's width is a choice: `stage<i>.width` for each stage's output (shared by
  * its blocks and the stem or projection feeding it, as residual adds require) and
@@ -58,22 +104,9 @@ const DEFAULTS: Required<ResNetSlimOptions> = {
  * net.apply(x, { arch: net.smallestArchitecture() }); // every layer at 25% width
  */
 export function resnetSlim(overrides?: ResNetSlimOptions): Supernet {
-  const o = resolveBuilderOptions(SOURCE, DEFAULTS, overrides);
-  const size = checkInteger(SOURCE, 'inputSize', o.inputSize);
-  const inputShape: [number, number, number] = [size, size, checkInteger(SOURCE, 'inChannels', o.inChannels)];
-  const stageChannels = checkPositiveIntegers(SOURCE, 'stageChannels', o.stageChannels);
-  const blocksPerStage = checkInteger(SOURCE, 'blocksPerStage', o.blocksPerStage);
-  const ratios = [...o.widthRatios];
-  if (ratios.length === 0 || !ratios.every((r) => typeof r === 'number' && r > 0 && r <= 1)) {
-    throw new AutomlError(
-      SOURCE,
-      `widthRatios must be non-empty numbers in (0, 1], got ${describeValue(ratios)}`,
-    );
-  }
-  const widths = (channels: number): number[] =>
-    [...new Set(ratios.map((r) => Math.max(1, Math.round(channels * r))))].sort((a, b) => a - b);
+  const { o, inputShape, stageChannels, numClasses, stageWidth, blockWidth, searchSpace } =
+    resnetSlimPlan(overrides);
   const rng = toRng(o.seed);
-  const stageWidth = stageChannels.map((channels, s) => categorical(`stage${s + 1}.width`, widths(channels)));
   const layers: Array<readonly [string, Module]> = [];
   const first = stageChannels[0] as number;
   layers.push([
@@ -94,12 +127,8 @@ export function resnetSlim(overrides?: ResNetSlimOptions): Supernet {
     ]),
   ]);
   let inMax = first;
-  const choices: Choice[] = [];
   stageChannels.forEach((channels, s) => {
-    choices.push(stageWidth[s] as Choice);
-    const blocks = Array.from({ length: blocksPerStage }, (_, b) => {
-      const midChannels = categorical(`stage${s + 1}.block${b}.width`, widths(channels));
-      choices.push(midChannels);
+    const blocks = (blockWidth[s] as Choice[]).map((midChannels, b) => {
       const block = new SlimmableBasicBlock({
         maxInChannels: b === 0 ? inMax : channels,
         maxOutChannels: channels,
@@ -117,15 +146,8 @@ export function resnetSlim(overrides?: ResNetSlimOptions): Supernet {
     'head',
     new Sequential([
       ['pool', new GlobalAvgPool()],
-      [
-        'classifier',
-        new DynamicLinear({
-          maxInUnits: inMax,
-          maxOutUnits: checkInteger(SOURCE, 'numClasses', o.numClasses),
-          seed: rng,
-        }),
-      ],
+      ['classifier', new DynamicLinear({ maxInUnits: inMax, maxOutUnits: numClasses, seed: rng })],
     ]),
   ]);
-  return new Supernet({ layers, inputShape, searchSpace: defineSearchSpace(choices) });
+  return new Supernet({ layers, inputShape, searchSpace });
 }
