@@ -127,8 +127,8 @@ async function omniglot(
 }
 
 /**
- * The embedded dataset (MNIST, installed with @automl-ts/datasets): digits 0–4 meta-train; digits
- * 5–9 give meta-val and meta-test from disjoint halves of their images (ten classes cannot make
+ * The embedded dataset (MNIST, installed with @automl-ts/datasets): five digits meta-train; the
+ * other five give meta-val and meta-test from disjoint halves of their images (ten classes cannot make
  * three disjoint 5-way pools: a smoke-test dataset, not a benchmark).
  */
 async function embedded(): Promise<FewShotData> {

@@ -408,8 +408,11 @@ export async function main(argv: readonly string[]): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
-  });
+  main(process.argv.slice(2))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exitCode = 1;
+    })
+    // The threaded wasm backend's worker threads keep Node alive after the work is done.
+    .finally(() => process.exit());
 }
