@@ -130,9 +130,12 @@ export async function runPipeline(options: PipelineOptions): Promise<{ resultsPa
     Record<Method, { supernet?: Supernet; module?: Module; search?: AtNasResult; learner: MetaLearner }>
   > = {};
   const curves: Record<string, { iteration: number; accuracy: number }[]> = {};
+  const timing: Record<string, { wallSeconds: number; cpuSeconds: number }> = {};
   await clock.time('training', async () => {
     for (const method of options.methods) {
       const progress = progressFor(method);
+      const cpuStart = process.cpuUsage();
+      const wallStart = performance.now();
       if (method === 'maml-conv4') {
         const module = createModel('conv4', {
           inputSize: size,
@@ -189,6 +192,14 @@ export async function runPipeline(options: PipelineOptions): Promise<{ resultsPa
         trained[method] = { supernet, search, learner: search.learner };
       }
       progress.stop();
+      const cpu = process.cpuUsage(cpuStart);
+      timing[method] = {
+        wallSeconds: (performance.now() - wallStart) / 1000,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      };
+      options.log(
+        `${method}: ${options.iterations} meta-iterations in ${timing[method].wallSeconds.toFixed(0)} s wall, ${timing[method].cpuSeconds.toFixed(0)} s CPU`,
+      );
     }
   });
 
@@ -328,6 +339,7 @@ export async function runPipeline(options: PipelineOptions): Promise<{ resultsPa
     },
     data: {
       curves,
+      trainingSecondsByMethod: timing,
       macs: Object.fromEntries(rows.map((r) => [r.label, Number.isNaN(r.macs) ? null : r.macs])),
       architectures: Object.fromEntries(rows.map((r) => [r.label, r.architecture])),
       generations: (trained['at-nas']?.search?.generations ?? []) as never,

@@ -73,7 +73,7 @@ test('the pipeline end to end on tiny data: trains every method, meta-tests, wri
   // Rerun: every method resumes from its final checkpoint and the meta-test numbers are the same.
   const again = await runPipeline({ ...options, resultsDirectory: join(root, 'results-again') });
   const second = await readResults(again.resultsPath);
-  const withoutTimes = (o: Record<string, number[]>) =>
+  const withoutTimes = (o: Readonly<Record<string, readonly number[]>>) =>
     Object.fromEntries(Object.entries(o).filter(([name]) => !name.includes('seconds')));
   expect(withoutTimes(second.outcomes)).toEqual(withoutTimes(results.outcomes));
 }, 300_000);
