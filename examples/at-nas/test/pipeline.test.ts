@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { initBackend } from '@automl-ts/core';
 import { readResults } from '@automl-ts/report';
 import { afterAll, expect, test } from 'vitest';
+import { loadAtNasData } from '../src/data.js';
 import { command } from '../src/main.js';
 import { type PipelineOptions, runPipeline } from '../src/pipeline.js';
 
@@ -82,4 +83,12 @@ test('the command line: --help, and bad values name the option', () => {
   expect(command.parse(['--help'])).toBeUndefined();
   expect(command.help()).toContain('--meta-iterations');
   expect(() => command.parse(['--ways', '1'])).toThrow(/--ways must be an integer >= 2, got "1"/);
+});
+
+test('--meta-test evaluation without images_evaluation.zip names the paths it looked for', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'automl-ts-at-nas-example-'));
+  dirs.push(root);
+  await expect(loadAtNasData(root, 'evaluation')).rejects.toThrow(
+    /^@automl-ts\/example-at-nas: --meta-test evaluation needs Omniglot's images_evaluation\.zip; looked for ".*omniglot\/images_evaluation\.zip"/,
+  );
 });

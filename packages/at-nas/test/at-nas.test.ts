@@ -162,6 +162,23 @@ describe('atNasSearch on a tiny supernet (cpu)', () => {
   }, 300_000);
 });
 
+test.each([['maml'], ['reptile']] as const)(
+  'algorithm %s: meta-trains the supernet and evolves',
+  async (algorithm) => {
+    await useBackend('cpu');
+    const options = searchOptions({ algorithm, iterations: 4, evolveEvery: 2 });
+    const before = weights(options);
+    const result = await atNasSearch(options);
+    expect(result.learner.algorithm).toBe(algorithm);
+    expect(result.generations).toHaveLength(2);
+    const after = weights(options);
+    expect([...after].some(([name, values]) => values.some((v, i) => v !== before.get(name)?.[i]))).toBe(
+      true,
+    );
+    options.supernet.dispose();
+  },
+);
+
 describe('bad input', () => {
   test('a population larger than the search space', async () => {
     const options = searchOptions({ populationSize: 17 });

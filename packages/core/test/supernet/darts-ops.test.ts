@@ -1,4 +1,11 @@
-import { createCandidateOp, createRng, createSupernet, DARTS_OPS, initBackend } from '@automl-ts/core';
+import {
+  createCandidateOp,
+  createRng,
+  createSupernet,
+  DARTS_OPS,
+  initBackend,
+  profileModel,
+} from '@automl-ts/core';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, test } from 'vitest';
 
@@ -96,5 +103,31 @@ test('conv4-cells over the DARTS ops: the extracted sub-network computes what th
     subnet.dispose();
   }
   x.dispose();
+  net.dispose();
+});
+
+test('conv4-cells: the largest architecture is the most expensive, the smallest the cheapest', () => {
+  const net = createSupernet('conv4-cells', {
+    inputSize: 12,
+    channels: 4,
+    blocks: 2,
+    ops: DARTS_OPS,
+    seed: 2,
+  });
+  const macs = (arch: ReturnType<typeof net.sample>) => {
+    const subnet = net.extract(arch);
+    const value = profileModel(subnet, { inputShape: [12, 12, 1] }).macs;
+    subnet.dispose();
+    return value;
+  };
+  const rng = createRng(9);
+  const samples = Array.from({ length: 12 }, () => macs(net.sample(rng)));
+  const largest = macs(net.largestArchitecture());
+  const smallest = macs(net.smallestArchitecture());
+  expect(largest).toBeGreaterThan(smallest);
+  for (const m of samples) {
+    expect(m).toBeLessThanOrEqual(largest);
+    expect(m).toBeGreaterThanOrEqual(smallest);
+  }
   net.dispose();
 });
