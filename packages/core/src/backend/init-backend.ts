@@ -256,7 +256,7 @@ const ORDER: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
  * On `wasm` it first registers automl-ts's training kernels, so CNNs train there.
  *
  * @example
- * const info = await initBackend(); // { name: 'wasm', device: 'cpu', simd: true, threads: 1, ... }
+ * const info = await initBackend(); // { name: 'wasm', device: 'cpu', simd: true, threads: <cores>, ... }
  * const gpu = await initBackend({ prefer: 'tensorflow' }); // throws with install steps if absent
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
