@@ -1,4 +1,3 @@
-import { listMetaLearners } from '@automl-ts/meta-learning';
 import { defineCommand, resolveUserPath } from '@automl-ts/report';
 
 /** The algorithms of the CLI (the registry of @automl-ts/meta-learning). */
@@ -104,7 +103,7 @@ you typed the command in.`,
       type: 'choice',
       choices: ALGORITHMS,
       default: 'maml',
-      description: `meta-learner (${listMetaLearners().join(', ')})`,
+      description: "meta-learner (@automl-ts/meta-learning's registry)",
     },
     ways: { type: 'integer', min: 2, default: 5, description: 'classes per task' },
     'train-ways': {

@@ -138,7 +138,7 @@ export function lineChart(options: LineChartOptions): ChartSpec {
         for (const end of ['lower', 'upper']) {
           layers.push({
             transform: [only, { filter: `datum.${end} !== null` }],
-            mark: { type: 'tick', thickness: 1.5, size: 10, orient: 'horizontal' },
+            mark: { type: 'tick', thickness: 2, size: 14, orient: 'horizontal' },
             encoding: { x, y: { ...y, field: end }, color: quiet },
           });
         }
@@ -154,7 +154,7 @@ export function lineChart(options: LineChartOptions): ChartSpec {
               ...(series.dashed === true ? { strokeWidth: 1.5 } : {}),
               ...(series.markers === false ? {} : { point: { filled: true, size: 28 } }),
             }
-          : { type: 'point', filled: true, size: 70, shape: 'diamond', opacity: 1 },
+          : { type: 'point', filled: true, size: 130, shape: 'diamond', opacity: 1, stroke: '#222', strokeWidth: 1 },
       encoding: kind === 'line' ? { x, y, color, strokeDash } : { x, y, color },
     });
   });
