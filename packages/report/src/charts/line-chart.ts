@@ -154,7 +154,15 @@ export function lineChart(options: LineChartOptions): ChartSpec {
               ...(series.dashed === true ? { strokeWidth: 1.5 } : {}),
               ...(series.markers === false ? {} : { point: { filled: true, size: 28 } }),
             }
-          : { type: 'point', filled: true, size: 130, shape: 'diamond', opacity: 1, stroke: '#222', strokeWidth: 1 },
+          : {
+              type: 'point',
+              filled: true,
+              size: 130,
+              shape: 'diamond',
+              opacity: 1,
+              stroke: '#222',
+              strokeWidth: 1,
+            },
       encoding: kind === 'line' ? { x, y, color, strokeDash } : { x, y, color },
     });
   });
