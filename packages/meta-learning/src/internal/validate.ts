@@ -4,20 +4,8 @@ import { describeValue } from './errors.js';
 
 type Fail = (message: string) => Error;
 
-/** An integer in [min, max]. */
-export function checkInteger(
-  fail: Fail,
-  name: string,
-  value: unknown,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw fail(`${name} must be an integer ${range}, got ${describeValue(value)}`);
-  }
-  return value;
-}
+// One integer check across the packages: core's (an integer in [min, max]; the error names both).
+export { checkInteger } from '@automl-ts/core';
 
 /** A finite number > 0. */
 export function checkPositive(fail: Fail, name: string, value: unknown): number {
