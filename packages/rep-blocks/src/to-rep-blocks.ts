@@ -76,6 +76,9 @@ export function toRepBlocks(model: Module | tf.LayersModel, options: ToRepBlocks
       branches: options.branches,
       activation: null,
       seed: seed++,
+      ...(bn === undefined
+        ? {}
+        : { bnEpsilon: bn.epsilon, ...(bn.momentum === null ? {} : { bnMomentum: bn.momentum }) }),
     });
     initialiseKxk(block, conv, bn);
     return block;
