@@ -62,4 +62,4 @@ test('one step from the MAML initialisation beats one step from joint pretrainin
   baselineOptimizer.dispose();
   metaModel.dispose();
   pretrained.dispose();
-}, 900_000); // 1000 meta-iterations: about 60 s on an idle core, over 300 s on this shared machine under load
+}, 900_000); // 1000 meta-iterations: 315 s on the shared 2-core machine at load average 9–13 (over the 120 s default)
