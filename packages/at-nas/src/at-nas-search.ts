@@ -263,7 +263,14 @@ export async function atNasSearch(options: AtNasSearchOptions): Promise<AtNasRes
 
   const fitnessTasksOf = (generation: number): SampledTask[] => {
     const source = options.validationTasks(createRng(`${o.seed}/fitness/${generation}`));
-    return Array.from({ length: o.fitnessTasks }, () => source.sample());
+    const tasks = Array.from({ length: o.fitnessTasks }, () => source.sample());
+    try {
+      checkTaskShape(`${SOURCE} (validationTasks)`, supernet, tasks[0] as SampledTask);
+    } catch (error) {
+      for (const task of tasks) task.dispose();
+      throw error;
+    }
+    return tasks;
   };
 
   const evolve = (iteration: number, rng: Rng) => {

@@ -197,6 +197,18 @@ describe('bad input', () => {
     options.supernet.dispose();
   });
 
+  test('a meta-validation task whose images do not match the supernet', async () => {
+    await useBackend('cpu');
+    const options = searchOptions({
+      iterations: 4,
+      validationTasks: (rng) => imageTasks({ ...TASK, size: 6 }, rng),
+    });
+    await expect(atNasSearch(options)).rejects.toThrow(
+      '@automl-ts/at-nas/atNasSearch (validationTasks): the support images of a task have shape [3,6,6,1], the supernet takes [n, 8, 8, 1]',
+    );
+    options.supernet.dispose();
+  });
+
   test('an architecture outside the search space', async () => {
     await useBackend('cpu');
     const options = searchOptions({ iterations: 0 });
