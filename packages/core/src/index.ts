@@ -56,7 +56,7 @@ export type {
   LoadedCheckpoint,
   NamedStateOptimizer,
 } from './io/checkpoint.js';
-export { loadCheckpoint, saveCheckpoint } from './io/checkpoint.js';
+export { CHECKPOINT_MANIFEST_FILE, loadCheckpoint, saveCheckpoint } from './io/checkpoint.js';
 export { registerFileSystemRouter } from './io/file-system-router.js';
 export type { ApplyLayerOptions, LayerConversionContext, LayerConverter } from './io/layer-converters.js';
 export { layerConverters, listLayerConverters, registerLayerConverter } from './io/layer-converters.js';

@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { AutomlError, describeValue } from '../internal/errors.js';
 import { isRecalibratableNorm, type RecalibratableNorm } from '../nn/layers/batch-norm.js';
-import type { ArchValues, Module } from '../nn/module.js';
+import type { ArchValues, Module, ParamOverrides } from '../nn/module.js';
 import type { Batch, BatchIterable } from './batch.js';
 
 /** Options of {@link recalibrateBatchNorm}. */
@@ -11,6 +11,11 @@ export interface RecalibrateOptions {
   arch?: ArchValues;
   /** Stop after this many batches. @default all */
   maxBatches?: number;
+  /**
+   * Weights to run instead of the module's variables (generated weights, e.g. a PruningNet's, or
+   * fast weights); only the running statistics change. @default none
+   */
+  params?: ParamOverrides;
 }
 
 /**
@@ -49,7 +54,9 @@ export async function recalibrateBatchNorm(
         }
       }
       const x = 'x' in batch ? batch.x : batch;
-      module.apply(x, { training: true, updateStats: true, arch: options.arch }).dispose();
+      module
+        .apply(x, { training: true, updateStats: true, arch: options.arch, params: options.params })
+        .dispose();
       used += 1;
       if (used >= maxBatches) break;
     }

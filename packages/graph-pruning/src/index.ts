@@ -1,0 +1,16 @@
+export type { MacsBudget } from './action-wall.js';
+export { actionWall, checkBudget, macsOf, minWidth } from './action-wall.js';
+export type { DdpgJsonState, DdpgOptions, ResolvedDdpgOptions, Transition } from './ddpg.js';
+export { DdpgAgent, resolveDdpgOptions, truncatedNormal } from './ddpg.js';
+export type { EvaluateSubnetOptions } from './evaluate-subnet.js';
+export { evaluateSubnet } from './evaluate-subnet.js';
+export type { WidthChoice } from './internal/width-vector.js';
+export { nearestWidth, widthChoices, widthVector } from './internal/width-vector.js';
+export { pruneToWidths } from './prune-to-widths.js';
+export type { PruningNetOptions, ResolvedPruningNetOptions } from './pruning-net.js';
+export { PruningNet, resolvePruningNetOptions } from './pruning-net.js';
+export { sampleWidths } from './sample-widths.js';
+export type { EpisodeRecord, SearchWidthsOptions, SearchWidthsResult, StateKind } from './search-widths.js';
+export { searchWidths } from './search-widths.js';
+export type { TrainPruningNetOptions, TrainPruningNetResult } from './train-pruning-net.js';
+export { trainPruningNet } from './train-pruning-net.js';
