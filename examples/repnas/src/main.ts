@@ -56,6 +56,11 @@ const command = defineCommand({
       min: 1,
       description: 'stop every run after this step (resume later)',
     },
+    'odbb-retrain': {
+      type: 'boolean',
+      description:
+        'retrain the searched ODBB architecture from scratch instead of fusing the searched weights',
+    },
     'measure-steps': {
       type: 'integer',
       min: 1,
@@ -126,6 +131,7 @@ if (args === undefined) {
       checkpointDir: join(EXAMPLE_DIR, 'runs', 'checkpoints'),
       checkpointEvery: args['checkpoint-every'] as number,
       ...(args['stop-after-step'] === undefined ? {} : { stopAfterStep: args['stop-after-step'] }),
+      retrainSearched: args['odbb-retrain'] === true,
       exampleDir: EXAMPLE_DIR,
       log: (line) => console.log(line),
     });

@@ -42,6 +42,8 @@ export interface PipelineOptions {
   /** Directory of the example, for provenance. */
   readonly exampleDir: string;
   readonly log: (line: string) => void;
+  /** ODBB: retrain the searched architecture from scratch instead of fusing the searched weights. */
+  readonly retrainSearched?: boolean;
   /** Timed runs of the fused-latency measurement. */
   readonly latencyRuns?: number;
 }
@@ -104,6 +106,7 @@ export async function runPipeline(
           checkpointDir,
           checkpointEvery: options.checkpointEvery,
           ...(options.stopAfterStep === undefined ? {} : { stopAfterStep: options.stopAfterStep }),
+          ...(options.retrainSearched === true ? { retrainSearched: true } : {}),
           onStep: (step, total, loss) => {
             progress ??= createProgress({ total, label: run });
             progress.update(step, { info: `loss ${loss.toFixed(3)}` });
@@ -147,6 +150,7 @@ export async function runPipeline(
           batchSize: options.batchSize,
           totalSteps: trained.totalSteps,
           valFraction: options.data.valFraction,
+          ...(form === 'odbb' ? { retrainSearched: options.retrainSearched === true } : {}),
           ...(trained.budget === undefined ? {} : { budget: trained.budget }),
         },
         provenance: collectProvenance({

@@ -15,6 +15,7 @@ import {
   saveCheckpoint,
 } from '@automl-ts/core';
 import {
+  type BranchEntry,
   createRepNet,
   deploySearched,
   extractSearched,
@@ -23,6 +24,7 @@ import {
   reparameterize,
   repBlocksOf,
   repnasSearch,
+  searchedLayerBranches,
 } from '@automl-ts/rep-blocks';
 import * as tf from '@tensorflow/tfjs';
 import { createBatchAt, type PipelineData } from './data.js';
@@ -41,6 +43,11 @@ export interface TrainFormOptions {
   /** Stop after this many steps (the checkpoint is written): time-sliced runs and tests. */
   readonly stopAfterStep?: number;
   readonly onStep?: (step: number, totalSteps: number, loss: number) => void;
+  /**
+   * ODBB only: after the search, retrain the searched architecture from scratch (fresh weights,
+   * the same schedule) instead of fusing the searched weights directly. Doubles ODBB's cost.
+   */
+  readonly retrainSearched?: boolean;
 }
 
 /** A trained run. */
@@ -83,18 +90,20 @@ export function repvggBudget(net: Module): number {
 /** Trains one form for one seed. */
 export async function trainForm(options: TrainFormOptions): Promise<TrainedForm> {
   const { data, form, seed } = options;
-  const net = createRepNet({ size: options.size, form, numClasses: data.numClasses, seed });
   const { batchAt, stepsPerEpoch } = createBatchAt(data, options.batchSize, seed);
   const totalSteps = options.epochs * stepsPerEpoch;
+  const report = (step: number, loss: number) => options.onStep?.(step, totalSteps, loss);
+  if (form !== 'odbb') return trainFixed(options, undefined, report);
+  const net = createRepNet({ size: options.size, form, numClasses: data.numClasses, seed });
   const times: number[] = [];
   let last = performance.now();
   const tick = (step: number, loss: number) => {
     const now = performance.now();
     times.push(now - last);
     last = now;
-    options.onStep?.(step, totalSteps, loss);
+    report(step, loss);
   };
-  if (form === 'odbb') {
+  {
     const budget = repvggBudget(net);
     const result = await repnasSearch(
       { net, batchAt, onStep: (event) => tick(event.step, event.loss) },
@@ -109,6 +118,16 @@ export async function trainForm(options: TrainFormOptions): Promise<TrainedForm>
           : { stopAfterStep: Math.min(totalSteps, options.stopAfterStep) }),
       },
     );
+    if (options.retrainSearched === true && result.finished) {
+      const layerBranches = searchedLayerBranches(net, result.kept);
+      net.dispose();
+      const retrained = await trainFixed(
+        { ...options, checkpointDir: join(options.checkpointDir, 'retrain') },
+        layerBranches,
+        report,
+      );
+      return { ...retrained, kept: result.kept, budget };
+    }
     return {
       net,
       unfused: extractSearched(net, result.kept),
@@ -120,6 +139,32 @@ export async function trainForm(options: TrainFormOptions): Promise<TrainedForm>
       stepMs: median(times.slice(3)),
     };
   }
+}
+
+/** SGD training of a fixed form (or of explicit per-layer branches), checkpointed and resumable. */
+async function trainFixed(
+  options: TrainFormOptions,
+  layerBranches: BranchEntry[][] | undefined,
+  tick: (step: number, loss: number) => void,
+): Promise<TrainedForm> {
+  const { data, seed } = options;
+  const net = createRepNet({
+    size: options.size,
+    form: options.form,
+    numClasses: data.numClasses,
+    seed,
+    ...(layerBranches === undefined ? {} : { layerBranches }),
+  });
+  const { batchAt, stepsPerEpoch } = createBatchAt(data, options.batchSize, seed);
+  const totalSteps = options.epochs * stepsPerEpoch;
+  const times: number[] = [];
+  let last = performance.now();
+  const timedTick = (step: number, loss: number) => {
+    const now = performance.now();
+    times.push(now - last);
+    last = now;
+    tick(step, loss);
+  };
   const parameters = net.namedParameters();
   const sgd = new SGD(parameters, { learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4 });
   const schedule = cosineSchedule({ baseLearningRate: 0.1, totalSteps });
@@ -146,7 +191,7 @@ export async function trainForm(options: TrainFormOptions): Promise<TrainedForm>
         tf.dispose([batch.x, batch.labels]);
       }
       step += 1;
-      tick(step, loss);
+      timedTick(step, loss);
       if (step % options.checkpointEvery === 0 || step === stop) {
         await saveCheckpoint(options.checkpointDir, { module: net, optimizer: sgd, step });
       }

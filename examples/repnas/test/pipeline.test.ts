@@ -93,3 +93,26 @@ test('five forms train, fuse, report and export; a stopped run resumes', async (
   const odbb = await readResults(join(options.resultsDir, 'odbb-seed0.json'));
   expect((odbb.data as { kept: string[][] }).kept.flat()).toHaveLength(10);
 }, 900_000);
+
+test('ODBB retrained from scratch: the searched branches, fresh weights, the same export checks', async () => {
+  const options = {
+    forms: ['odbb'] as const,
+    seeds: [1],
+    size: TINY,
+    epochs: 1,
+    batchSize: 12,
+    data: { cifarDir: join(root, 'cifar-10-batches-bin'), valFraction: 0.2, splitSeed: 0 },
+    resultsDir: join(root, 'results-retrain'),
+    checkpointDir: join(root, 'runs-retrain', 'checkpoints'),
+    checkpointEvery: 4,
+    exampleDir: root,
+    log: () => undefined,
+    latencyRuns: 2,
+    retrainSearched: true,
+  };
+  const { results } = await runPipeline(options);
+  const result = results[0]!;
+  expect(result.config['retrainSearched']).toBe(true);
+  expect(result.outcomes['test/correct']).toEqual(result.outcomes['test-unfused/correct']);
+  expect((result.data as { kept: string[][] }).kept.flat()).toHaveLength(10);
+}, 600_000);

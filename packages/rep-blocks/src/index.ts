@@ -64,6 +64,7 @@ export {
   forwardSelected,
   repnasBudget,
   repnasSearch,
+  searchedLayerBranches,
 } from './repnas/repnas-search.js';
 export { perturbLogits, topKMask } from './repnas/sampling.js';
 export type { RepnasSearchOptions, ResolvedRepnasSearchOptions } from './repnas/search-options.js';

@@ -11,8 +11,10 @@ import {
   extractSearched,
   perturbLogits,
   type RepnasStepEvent,
+  repBlocksOf,
   repnasBudget,
   repnasSearch,
+  searchedLayerBranches,
   topKMask,
 } from '@automl-ts/rep-blocks';
 import * as tf from '@tensorflow/tfjs';
@@ -75,6 +77,23 @@ describe('budget', () => {
     );
     expect(() => repnasBudget(createRepNet({ size: TINY, form: 'dbb' }), 0.34)).toThrow(
       /expected 6 \(build it with form 'odbb'\)/,
+    );
+  });
+
+  test('searchedLayerBranches rebuilds the searched architecture; a wrong layer count throws', () => {
+    const net = tinyNet();
+    const kept = [['conv_1x1'], ['conv_kxk'], ['conv_1xk', 'conv_kx1'], ['conv_1x1_kxk'], []];
+    const branches = searchedLayerBranches(net, kept);
+    expect(branches[1]).toEqual([
+      ['conv_kxk', 'conv_kxk'],
+      ['identity', 'identity'],
+    ]);
+    expect(branches[3]).toEqual([['conv_1x1_kxk', 'conv_kxk']]);
+    expect(branches[4]).toEqual([['identity', 'identity']]);
+    const fresh = createRepNet({ size: TINY, form: 'odbb', numClasses: 3, layerBranches: branches });
+    expect(repBlocksOf(fresh).map((b) => b.branches().length)).toEqual([1, 2, 2, 1, 1]);
+    expect(() => createRepNet({ size: TINY, form: 'odbb', layerBranches: [['conv_kxk']] })).toThrow(
+      /layerBranches has 1 entries, the network has 5 blocks/,
     );
   });
 

@@ -76,6 +76,12 @@ export interface RepNetOptions {
   numClasses?: number;
   /** @default 0 */
   seed?: number | string | Rng;
+  /**
+   * Branches of every rep block in order (stem first), overriding `form`: e.g. a RepNAS result
+   * retrained from scratch. Its length must be the number of blocks.
+   * @default the form's branches
+   */
+  layerBranches?: ReadonlyArray<readonly BranchEntry[]>;
 }
 
 /**
@@ -140,17 +146,11 @@ export function createRepNet(options: RepNetOptions = {}): Sequential {
     throw fail(`form must be one of ${FORMS.join(', ')}, got ${JSON.stringify(form)}`);
   const rng = toRng(options.seed ?? 0);
   const layers: Array<readonly [string, Module]> = [];
+  let index = 0;
   const block = (name: string, inChannels: number, outChannels: number, strides: number): void => {
-    layers.push([
-      name,
-      new RepBlock({
-        inChannels,
-        outChannels,
-        strides,
-        branches: formBranches(form, inChannels, outChannels, strides),
-        seed: rng.seed(),
-      }),
-    ]);
+    const branches = options.layerBranches?.[index] ?? formBranches(form, inChannels, outChannels, strides);
+    index++;
+    layers.push([name, new RepBlock({ inChannels, outChannels, strides, branches, seed: rng.seed() })]);
   };
   const inChannels = options.inChannels ?? 3;
   block('stem', inChannels, size.stemWidth, size.stemStride);
@@ -162,6 +162,9 @@ export function createRepNet(options: RepNetOptions = {}): Sequential {
       channels = width;
     }
   });
+  if (options.layerBranches !== undefined && options.layerBranches.length !== index) {
+    throw fail(`layerBranches has ${options.layerBranches.length} entries, the network has ${index} blocks`);
+  }
   layers.push(['pool', new GlobalAvgPool()]);
   layers.push(['fc', new Dense({ inUnits: channels, outUnits: options.numClasses ?? 10, seed: rng.seed() })]);
   return new Sequential(layers);

@@ -22,7 +22,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { reparameterize } from '../fuse-block.js';
 import { ODBB_BRANCH_COUNT, repBlocksOf } from '../models/rep-net.js';
-import { isRepBlock, RepBlock } from '../rep-block.js';
+import { type BranchEntry, isRepBlock, RepBlock } from '../rep-block.js';
 import { perturbLogits, topKMask } from './sampling.js';
 import { type RepnasSearchOptions, resolveRepnasSearchOptions } from './search-options.js';
 
@@ -363,6 +363,25 @@ async function exists(dir: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The branch entries of every layer of a search result (kept branches, the fixed identity, or the
+ * KxK branch for an empty layer without identity), for `createRepNet({ layerBranches })`: the
+ * searched architecture retrained from scratch, the option RepNAS offers besides direct fusion.
+ */
+export function searchedLayerBranches(
+  net: Sequential,
+  kept: readonly (readonly string[])[],
+): BranchEntry[][] {
+  return repBlocksOf(net).map((layer, l) => {
+    const keep = new Set(kept[l]);
+    if (hasIdentity(layer)) keep.add(IDENTITY);
+    if (keep.size === 0) keep.add(FALLBACK);
+    return layer.config.branches
+      .filter(([name]) => keep.has(name))
+      .map(([name, type]) => [name, type] as const);
+  });
 }
 
 /** Deploys a search result: the kept branches of `net`, fused into one conv per layer. */
