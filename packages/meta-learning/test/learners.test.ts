@@ -150,11 +150,12 @@ describe('supernets (AT-NAS): the architecture passes through, second order work
 describe.each(BACKENDS)(
   'second-order MAML on a supernet: meta-gradient against finite differences (%s)',
   (backend) => {
-    // avg_pool3x3 is left out: TF.js's AvgPoolGrad is wrong for 'same' padding (a core fix is pending).
-    const ops = ['conv3x3', 'sep_conv3x3', 'max_pool3x3', 'skip'];
+    // avg_pool3x3 relies on core's corrected AvgPoolGrad ('same' padding; TF.js 4.22's is wrong).
+    const ops = ['conv3x3', 'sep_conv3x3', 'max_pool3x3', 'avg_pool3x3', 'skip'];
     const archs = [
       { 'block0.op': 'conv3x3', 'block1.op': 'sep_conv3x3' },
       { 'block0.op': 'sep_conv3x3', 'block1.op': 'max_pool3x3' },
+      { 'block0.op': 'conv3x3', 'block1.op': 'avg_pool3x3' },
     ];
     test.each(archs.map((arch, i) => [i, arch] as const))('architecture %i', async (_i, arch) => {
       await useBackend(backend);

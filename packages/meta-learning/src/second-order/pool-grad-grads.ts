@@ -1,7 +1,10 @@
 // Second-order gradients of the pooling backward kernels (MAML through pooled conv nets). Both
 // are linear in dy; their gradient with respect to dy is the adjoint map applied to ddx:
 //   MaxPoolGrad(dy) = Aᵀ·dy with A picking each window's maximum  ⇒  ∂/∂dy = A·ddx
-//   AvgPoolGrad(dy) = Bᵀ·dy with B = window sum / (fh·fw) over zero padding  ⇒  ∂/∂dy = B·ddx
+//   AvgPoolGrad(dy) = Bᵀ·dy with B = average pooling itself  ⇒  ∂/∂dy = avgPool(ddx)
+// (B divides each window by its in-bounds count, as tf.avgPool does; core's kernel pack registers an
+// AvgPoolGrad that is the exact adjoint of that on cpu and wasm — TF.js 4.22's own divides by the full
+// window at 'same'-padded borders — so the adjoint of the registered kernel is tf.avgPool.)
 // and both are piecewise constant in the forward input (and output), whose gradients are zero.
 import * as tf from '@tensorflow/tfjs';
 import { errorFactory } from '../internal/errors.js';
@@ -129,16 +132,17 @@ export const avgPoolGradGradConfig: tf.GradConfig = {
     const [dy, x] = saved as [tf.Tensor4D, tf.Tensor4D];
     const poolAttrs = attrs as unknown as PoolAttrs;
     return {
-      dy: () => {
-        const info = poolInfo(x.shape, poolAttrs);
-        const sums = windowSums(ddx as tf.Tensor4D, info, info.filterHeight * info.filterWidth);
-        if (sums === undefined) {
-          throw fail(
-            `the second-order gradient of AvgPoolGrad does not support pad ${JSON.stringify(poolAttrs.pad)}`,
-          );
-        }
-        return tf.reshape(sums, dy.shape);
-      },
+      dy: () =>
+        tf.reshape(
+          tf.avgPool(
+            ddx as tf.Tensor4D,
+            poolAttrs.filterSize,
+            poolAttrs.strides,
+            poolAttrs.pad as 'same',
+            poolAttrs.dimRoundingMode,
+          ),
+          dy.shape,
+        ),
       input: () => tf.zeros(x.shape),
     };
   },
