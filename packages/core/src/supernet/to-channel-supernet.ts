@@ -7,7 +7,7 @@ import { type CriterionInput, type LayerWeights, pruningCriteria } from '../grap
 import { analyzeChannels, type DependencyGroup } from '../graph/dependency-groups.js';
 import { traceModule } from '../graph/from-module.js';
 import { isDepthwise } from '../graph/layer-math.js';
-import { NetworkGraph } from '../graph/network-graph.js';
+import { graphOfTrace, type NetworkGraph } from '../graph/network-graph.js';
 import type { GraphOp, LayerNode } from '../graph/types.js';
 import { AutomlError, describeValue } from '../internal/errors.js';
 import type { BatchNorm } from '../nn/layers/batch-norm.js';
@@ -130,11 +130,7 @@ export function toChannelSupernet(model: Module, options: ChannelSupernetOptions
     throw new AutomlError(SOURCE, `expected a core Module, got ${describeValue(model)}`);
   }
   const traced = traceModule(model, o.inputShape, undefined);
-  const graph = new NetworkGraph(traced.nodes, {
-    source: 'module',
-    inputs: [traced.nodes[0]?.name ?? 'input'],
-    outputs: [traced.output],
-  });
+  const graph = graphOfTrace(traced, undefined);
   const analysis = analyzeChannels(graph);
   for (const node of graph.layers()) checkConvertible(node, traced.modules.get(node.name));
 
