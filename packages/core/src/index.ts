@@ -62,6 +62,7 @@ export type { ApplyLayerOptions, LayerConversionContext, LayerConverter } from '
 export { layerConverters, listLayerConverters, registerLayerConverter } from './io/layer-converters.js';
 export type { ToLayersModelOptions } from './io/to-layers-model.js';
 export { toLayersModel } from './io/to-layers-model.js';
+export { layersModelToModule } from './io/layers-model-to-module.js';
 export type { RestoreWeightsOptions, WeightsArtifacts } from './io/weights.js';
 export {
   encodeModuleWeights,

@@ -10,6 +10,7 @@ import { isDepthwise } from '../graph/layer-math.js';
 import { graphOfTrace, type NetworkGraph } from '../graph/network-graph.js';
 import type { GraphOp, LayerNode } from '../graph/types.js';
 import { AutomlError, describeValue } from '../internal/errors.js';
+import { layersModelToModule } from '../io/layers-model-to-module.js';
 import type { BatchNorm } from '../nn/layers/batch-norm.js';
 import type { Conv2d } from '../nn/layers/conv2d.js';
 import type { Dense } from '../nn/layers/dense.js';
@@ -25,8 +26,8 @@ import { orderByImportance, permuteVariable } from './variable-utils.js';
 
 /** Options of {@link toChannelSupernet}. */
 export interface ChannelSupernetOptions {
-  /** Input shape without the batch axis (NHWC), to trace the model. */
-  inputShape: readonly number[];
+  /** Input shape without the batch axis (NHWC), to trace the model. @default a `tf.LayersModel`'s input shape (required for a Module) */
+  inputShape?: readonly number[];
   /**
    * Width ratios each dependency group may keep, of its channels (rounded, at least one channel).
    * @default [0.1, 0.2, …, 1] (AutoSlim's and MetaPruning's 10 % steps)
@@ -106,7 +107,8 @@ export function widthsOf(channels: number, ratios: readonly number[]): number[] 
 }
 
 /**
- * Turns a plain trained core Module into a channel supernet that starts from its weights: one
+ * Turns a plain trained core Module (or a chain-shaped `tf.LayersModel`, through
+ * `layersModelToModule`) into a channel supernet that starts from its weights: one
  * width choice per channel-dependency group (named by the group id, values are channel counts;
  * coupled groups such as residual adds share one), every Conv2d / BatchNorm / Dense replaced by
  * its dynamic counterpart (`DynamicConv2d`, `DynamicBatchNorm`, `DynamicLinear`) holding the
@@ -124,12 +126,31 @@ export function widthsOf(channels: number, ratios: readonly number[]): number[] 
  * supernet.searchSpace.names; // ['stem.conv', 'stage1.block0.conv1', …]
  * const half = supernet.extract(someArch); // plain layers, the first k channels of each group
  */
-export function toChannelSupernet(model: Module, options: ChannelSupernetOptions): Supernet {
+export function toChannelSupernet(
+  model: Module | tf.LayersModel,
+  options: ChannelSupernetOptions = {},
+): Supernet {
+  if (
+    typeof (model as Partial<tf.LayersModel>)?.predict === 'function' &&
+    Array.isArray((model as tf.LayersModel).layers)
+  ) {
+    const keras = model as tf.LayersModel;
+    const module = layersModelToModule(keras);
+    try {
+      return toChannelSupernet(module, {
+        ...options,
+        inputShape: options.inputShape ?? (keras.inputs[0]?.shape.slice(1) as number[]),
+      });
+    } finally {
+      module.dispose();
+    }
+  }
   const o = resolveChannelSupernetOptions(options);
   if (typeof (model as Partial<Module>)?.namedParameters !== 'function') {
-    throw new AutomlError(SOURCE, `expected a core Module, got ${describeValue(model)}`);
+    throw new AutomlError(SOURCE, `expected a core Module or a tf.LayersModel, got ${describeValue(model)}`);
   }
-  const traced = traceModule(model, o.inputShape, undefined);
+  const net = model as Module;
+  const traced = traceModule(net, o.inputShape, undefined);
   const graph = graphOfTrace(traced, undefined);
   const analysis = analyzeChannels(graph);
   for (const node of graph.layers()) checkConvertible(node, traced.modules.get(node.name));
@@ -159,7 +180,7 @@ export function toChannelSupernet(model: Module, options: ChannelSupernetOptions
     for (const group of searched) reorderGroup(group, graph, dynamicOf);
   }
 
-  const root = replaced.get(model) ?? cloneModule(model, (child) => replaced.get(child));
+  const root = replaced.get(net) ?? cloneModule(net, (child) => replaced.get(child));
   const layers: Array<readonly [string, Module]> =
     root.className === 'Sequential' && root.children().size > 0 ? [...root.children()] : [['net', root]];
   return new Supernet({ layers, inputShape: o.inputShape, searchSpace: defineSearchSpace(choices) });

@@ -8,6 +8,7 @@ import {
   createVggSmall,
   dependencyGroups,
   initBackend,
+  layersModelToModule,
   type Module,
   NetworkGraph,
   profileModel,
@@ -171,5 +172,65 @@ describe('architectureCost', () => {
       /stage1\.width/,
     );
     slim.dispose();
+  });
+});
+
+describe('toChannelSupernet from a tf.LayersModel', () => {
+  test('a Keras chain converts: same outputs at the largest architecture, extract matches apply', () => {
+    const keras = tf.sequential({
+      layers: [
+        tf.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 8,
+          kernelSize: 3,
+          padding: 'same',
+          useBias: false,
+        }),
+        tf.layers.batchNormalization(),
+        tf.layers.activation({ activation: 'relu' }),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tf.layers.conv2d({ filters: 6, kernelSize: 1, padding: 'same', activation: 'relu' }),
+        tf.layers.globalAveragePooling2d({}),
+        tf.layers.dense({ units: 3 }),
+      ],
+    });
+    const bn = keras.layers[1] as tf.layers.Layer;
+    bn.setWeights(bn.getWeights().map((w, i) => tf.randomUniform(w.shape, 0.5, 1.5, 'float32', i)));
+    const module = layersModelToModule(keras);
+    const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 9);
+    const expected = keras.predict(x) as tf.Tensor;
+    const direct = module.apply(x);
+    expect(maxAbsDiff(expected, direct)).toBeLessThan(1e-4);
+    const supernet = toChannelSupernet(keras);
+    expect(supernet.searchSpace.names.length).toBe(2);
+    const full = supernet.apply(x, { arch: supernet.largestArchitecture() });
+    expect(maxAbsDiff(expected, full)).toBeLessThan(1e-4);
+    const arch = supernet.smallestArchitecture();
+    const subnet = supernet.extract(arch);
+    const a = supernet.apply(x, { arch });
+    const b = subnet.apply(x);
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+    tf.dispose([x, expected, direct, full, a, b]);
+    subnet.dispose();
+    supernet.dispose();
+    module.dispose();
+    keras.dispose();
+  });
+
+  test('a Keras model with a branch is refused naming the layer', () => {
+    const input = tf.input({ shape: [8, 8, 3] });
+    const a = tf.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'a' })
+      .apply(input) as tf.SymbolicTensor;
+    const b = tf.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'b' })
+      .apply(a) as tf.SymbolicTensor;
+    const sum = tf.layers.add({ name: 'sum' }).apply([a, b]) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: sum });
+    expect(() => toChannelSupernet(model)).toThrow(
+      '@automl-ts/core/layersModelToModule: layer "sum" (Add): takes a + b; only chains of layers convert',
+    );
+    model.dispose();
   });
 });
