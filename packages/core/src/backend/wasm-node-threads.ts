@@ -26,6 +26,7 @@ interface NodeWorkerLike {
   on(event: 'message', listener: (message: unknown) => void): unknown;
   postMessage(message: unknown, transfer?: unknown): void;
   terminate(): Promise<number>;
+  unref(): void;
 }
 
 /** What the Emscripten pthread worker script is sent as `urlOrBlob`, followed by the main script. */
@@ -110,6 +111,10 @@ export async function startWasmWithNodeThreads(options: StartWasmThreadsOptions)
       this.on('message', (message) => {
         if ((message as { cmd?: string } | null)?.cmd === 'loaded') loaded = true;
       });
+      // A pthread only serves synchronous calls from the main thread (which wait on shared
+      // memory, not on the event loop), so it must not keep Node alive: without this a CLI on
+      // threaded wasm never exits. While the module starts, a timer below keeps the process up.
+      this.unref();
       this.on('error', (error) => {
         if (!loaded) {
           failWorker(
@@ -131,6 +136,9 @@ export async function startWasmWithNodeThreads(options: StartWasmThreadsOptions)
         }
       });
     }
+
+    /** Emscripten refs a worker while it runs a pthread (XNNPACK's pool threads never return). */
+    ref(): void {}
 
     override postMessage(message: unknown, transfer?: unknown): void {
       const load = message as { cmd?: string; urlOrBlob?: unknown } | null;
@@ -154,9 +162,12 @@ export async function startWasmWithNodeThreads(options: StartWasmThreadsOptions)
     const cpus = originalCpus();
     return Array.from({ length: 2 * options.threads }, (_, i) => cpus[i % Math.max(1, cpus.length)]);
   };
+  // The workers are unref'd: this keeps a process that only awaits the start from exiting early.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     return await Promise.race([options.start(), workerFailed]);
   } finally {
+    clearInterval(keepAlive);
     globalThis.Blob = OriginalBlob;
     URL.createObjectURL = originalCreateObjectURL;
     workerThreads.Worker = NodeWorker;

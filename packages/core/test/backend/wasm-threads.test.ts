@@ -65,6 +65,19 @@ describe('wasm with threads in Node', () => {
     expect(oneThread.checksum).toBe(checksum(first.params));
   });
 
+  test('a process that trained on threaded wasm exits by itself (its pthread workers do not hold it)', () => {
+    // A generous timeout: the child only has to finish three small steps; a hang never finishes.
+    const twoThreads = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', SCRIPT], {
+        env: { ...process.env, AUTOML_THREADS: '2' },
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 100_000,
+      }),
+    ) as { threads: number };
+    expect(twoThreads.threads).toBe(2);
+  });
+
   test('training steps leak no tensors and start no more workers', () => {
     const workers = liveWasmThreadWorkers();
     trainThreeSteps();
