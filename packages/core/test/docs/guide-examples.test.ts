@@ -43,8 +43,10 @@ import {
   fit,
   formatProfile,
   GlobalAvgPool,
+  GraphConv,
   gatherAxis,
   getModelDefinition,
+  graphTensors,
   initBackend,
   intRange,
   type LossFunction,
@@ -521,7 +523,14 @@ describe('model builders and registries', () => {
 
     expect(listBlocks('*basic')).toEqual(['resnet-basic', 'slimmable-basic']);
     expect(features.shape).toEqual([1, 16, 16, 24]);
-    expect(listSearchSpaces()).toEqual(['conv4-cells', 'mobilenetv2-slim', 'ofa-mobilenetv2', 'resnet20-slim', 'resnet56-slim', 'vgg-small-slim']);
+    expect(listSearchSpaces()).toEqual([
+      'conv4-cells',
+      'mobilenetv2-slim',
+      'ofa-mobilenetv2',
+      'resnet20-slim',
+      'resnet56-slim',
+      'vgg-small-slim',
+    ]);
     expect(space.names.slice(0, 3)).toEqual(['stage1.width', 'stage1.block0.width', 'stage1.block1.width']);
     const supernet = createSupernet('resnet20-slim', { widthRatios: [0.5, 1] });
     const images = tf.zeros([1, 8, 8, 3]);
@@ -807,6 +816,29 @@ describe('network graph, dependency groups and pruning', () => {
       smaller.dispose();
       mobilenet.dispose();
     }
+  });
+});
+
+describe('graph to tensors', () => {
+  test('graphTensors and a GCN of GraphConv layers over a ResNet-20 graph', () => {
+    // #region guide
+    const graph = NetworkGraph.fromModule(createModel('resnet20'), [32, 32, 3]);
+    const { nodes, features, adjacency } = graphTensors(graph); // 22 conv/dense + 9 add nodes
+    const gcn = new Sequential([
+      ['gc1', new GraphConv({ inFeatures: features.shape[1], outFeatures: 64, adjacency, seed: 0 })],
+      ['relu', new Activation('relu')],
+      ['gc2', new GraphConv({ inFeatures: 64, outFeatures: 32, adjacency, seed: 1 })],
+    ]);
+    const embeddings = gcn.apply(features); // [31, 32]: one embedding per node
+    // #endregion guide
+
+    expect(nodes).toHaveLength(31);
+    expect(nodes.filter((n) => graph.layer(n).op === 'add')).toHaveLength(9);
+    expect(embeddings.shape).toEqual([31, 32]);
+    expect(adjacency.shape).toEqual([31, 31]);
+    expect(Number.isFinite(embeddings.sum().dataSync()[0])).toBe(true);
+    tf.dispose([features, adjacency, embeddings]);
+    gcn.dispose();
   });
 });
 
