@@ -1,16 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
+  findOmniglotSet,
   type ImageDataset,
   loadEmbeddedDataset,
-  loadOmniglot,
+  loadOmniglotMetaSplit,
   splitByClass,
   splitDataset,
 } from '@automl-ts/datasets';
 
-// The class split of examples/few-shot (by alphabet, fixed seed 0), so both examples meta-test on
-// the same classes. To be replaced by the shared helper once it moves to @automl-ts/datasets
-// (requested in /work/team/F-to-A.md): an example must not import another example.
+// Omniglot's classes come from datasets' loadOmniglotMetaSplit (by alphabet, fixed split seed), the
+// split examples/few-shot uses too, so both examples meta-test on the same classes.
 
 /** Meta-train, meta-val (fitness and model selection) and meta-test (the reported number) classes, disjoint. */
 export interface AtNasData {
@@ -23,16 +21,6 @@ export interface AtNasData {
 }
 
 const SPLIT_SEED = 0;
-
-function omniglotPaths(dataDir: string, set: 'background' | 'evaluation'): string[] {
-  const folder = `images_${set}`;
-  return [
-    join(dataDir, 'omniglot', `${folder}.zip`),
-    join(dataDir, 'omniglot', folder),
-    join(dataDir, `${folder}.zip`),
-    join(dataDir, folder),
-  ];
-}
 
 /**
  * Omniglot with rotations as classes, split by alphabet: with the official evaluation set as
@@ -60,51 +48,18 @@ export async function loadAtNasData(
       metaTest: 'embedded',
     };
   }
-  const hasEvaluation = omniglotPaths(dataDir, 'evaluation').some((path) => existsSync(path));
-  if (metaTest === 'evaluation' && !hasEvaluation) {
+  const { found, lookedAt } = await findOmniglotSet(dataDir, 'evaluation');
+  if (metaTest === 'evaluation' && found === undefined) {
     throw new Error(
-      `@automl-ts/example-at-nas: --meta-test evaluation needs Omniglot's images_evaluation.zip; looked for ${omniglotPaths(
-        dataDir,
-        'evaluation',
-      )
+      `@automl-ts/example-at-nas: --meta-test evaluation needs Omniglot's images_evaluation.zip; looked for ${lookedAt
         .map((p) => `"${p}"`)
         .join(', ')}`,
     );
   }
-  const useEvaluation = metaTest === 'evaluation' || (metaTest === 'auto' && hasEvaluation);
-  const rotations = [0, 90, 180, 270] as const;
-  const background = await loadOmniglot({ dataDir, rotations: [...rotations] });
-  const groupOf = (c: number, d: ImageDataset) =>
-    (d.classInfo?.[c] as { alphabet?: string } | undefined)?.alphabet ?? String(c);
-  if (useEvaluation) {
-    const { train, val } = splitByClass(background, {
-      ratios: { train: 25, val: 5 },
-      groupOf,
-      seed: SPLIT_SEED,
-    });
-    const test = await loadOmniglot({ dataDir, set: 'evaluation', rotations: [...rotations] });
-    return {
-      name: 'omniglot',
-      description:
-        'Omniglot: 25 / 5 background alphabets for meta-train / meta-val, the official evaluation set as meta-test',
-      train,
-      val,
-      test,
-      metaTest: 'evaluation',
-    };
-  }
-  const { train, val, test } = splitByClass(background, {
-    ratios: { train: 20, val: 5, test: 5 },
-    groupOf,
-    seed: SPLIT_SEED,
+  const useEvaluation = metaTest === 'evaluation' || (metaTest === 'auto' && found !== undefined);
+  const split = await loadOmniglotMetaSplit({
+    dataDir,
+    metaTest: useEvaluation ? 'evaluation' : 'background',
   });
-  return {
-    name: 'omniglot',
-    description:
-      'Omniglot: 20 / 5 / 5 background alphabets for meta-train / meta-val / meta-test (held-out background alphabets: images_evaluation.zip not found)',
-    train,
-    val,
-    test,
-    metaTest: 'background',
-  };
+  return { name: 'omniglot', ...split };
 }

@@ -1,14 +1,15 @@
-import { type Dirent, existsSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   decodeImageFolder,
   EMBEDDED_DATASET,
+  findOmniglotSet,
   type ImageDataset,
   imageAt,
   indicesByClass,
   loadEmbeddedDataset,
-  loadOmniglot,
+  loadOmniglotMetaSplit,
   splitByClass,
   splitDataset,
 } from '@automl-ts/datasets';
@@ -41,89 +42,41 @@ export interface FewShotData {
 /** The seed of the class split: fixed, so that every run (any --seed) uses the same classes. */
 export const SPLIT_SEED = 0;
 
-const alphabetOf = (c: number, dataset: ImageDataset) =>
-  (dataset.classInfo?.[c] as { alphabet?: string } | undefined)?.alphabet ?? String(c);
-
-const alphabetsOf = (dataset: ImageDataset) =>
-  [...new Set(dataset.classNames.map((_, c) => alphabetOf(c, dataset)))].sort();
-
-/** The paths `loadOmniglot` looks at for a set (the same order). */
-export function omniglotCandidates(dataDir: string, set: 'background' | 'evaluation'): string[] {
-  const folder = `images_${set}`;
-  return [
-    join(dataDir, 'omniglot', `${folder}.zip`),
-    join(dataDir, 'omniglot', folder),
-    join(dataDir, `${folder}.zip`),
-    join(dataDir, folder),
-  ];
-}
-
 /**
  * Where meta-test comes from: `auto` is the official evaluation set when the data directory has
  * it, else held-out background alphabets; the embedded dataset without a data directory.
  */
-export function resolveMetaTest(
+export async function resolveMetaTest(
   dataDir: string | undefined,
   metaTest: 'auto' | 'evaluation' | 'background',
-): MetaTestSource {
+): Promise<MetaTestSource> {
   if (dataDir === undefined) return 'embedded';
-  const hasEvaluation = omniglotCandidates(dataDir, 'evaluation').some((path) => existsSync(path));
-  if (metaTest === 'evaluation' && !hasEvaluation) {
+  if (metaTest === 'background') return 'background';
+  const { found, lookedAt } = await findOmniglotSet(dataDir, 'evaluation');
+  if (metaTest === 'evaluation' && found === undefined) {
     throw new Error(
-      `@automl-ts/example-few-shot: --meta-test evaluation needs Omniglot's images_evaluation.zip; looked for ${omniglotCandidates(
-        dataDir,
-        'evaluation',
-      )
+      `@automl-ts/example-few-shot: --meta-test evaluation needs Omniglot's images_evaluation.zip; looked for ${lookedAt
         .map((p) => `"${p}"`)
         .join(', ')}`,
     );
   }
-  return metaTest === 'auto' ? (hasEvaluation ? 'evaluation' : 'background') : metaTest;
+  return found === undefined ? 'background' : 'evaluation';
 }
 
-/**
- * Omniglot with rotations as extra classes. The background set (30 alphabets) is split by
- * alphabet with a fixed seed: with the official evaluation set as meta-test, 25 meta-train and 5
- * meta-val alphabets; without it, 20 / 5 / 5 (meta-test the last five). A rotation stays with its
- * alphabet.
- */
+/** Omniglot split by alphabet as datasets' `loadOmniglotMetaSplit` does (the AT-NAS example uses the same classes). */
 async function omniglot(
   dataDir: string,
   rotations: boolean,
   metaTest: 'auto' | 'evaluation' | 'background',
 ): Promise<FewShotData> {
-  const rotationList = rotations ? ([0, 90, 180, 270] as const) : ([0] as const);
-  const source = resolveMetaTest(dataDir, metaTest);
-  const background = await loadOmniglot({ dataDir, rotations: [...rotationList] });
-  const groupOf = (c: number, dataset: ImageDataset) => alphabetOf(c, dataset);
-  let train: ImageDataset;
-  let val: ImageDataset;
-  let test: ImageDataset;
-  if (source === 'evaluation') {
-    ({ train, val } = splitByClass(background, { ratios: { train: 25, val: 5 }, groupOf, seed: SPLIT_SEED }));
-    test = await loadOmniglot({ dataDir, set: 'evaluation', rotations: [...rotationList] });
-  } else {
-    ({ train, val, test } = splitByClass(background, {
-      ratios: { train: 20, val: 5, test: 5 },
-      groupOf,
-      seed: SPLIT_SEED,
-    }));
-  }
-  const split = { train: alphabetsOf(train), val: alphabetsOf(val), test: alphabetsOf(test) };
-  const where = source === 'evaluation' ? 'the official evaluation set' : 'held-out background alphabets';
-  return {
-    name: 'omniglot',
-    description:
-      `Omniglot (${background.classNames.length} background classes${rotations ? ' with rotations' : ''}): ` +
-      `${train.classNames.length} meta-train classes (${split.train.length} alphabets), ` +
-      `${val.classNames.length} meta-val (${split.val.length} alphabets, model selection), ` +
-      `${test.classNames.length} meta-test (${split.test.length} alphabets of ${where})`,
-    train,
-    val,
-    test,
-    metaTest: source,
-    split,
-  };
+  const source = await resolveMetaTest(dataDir, metaTest);
+  const split = await loadOmniglotMetaSplit({
+    dataDir,
+    rotations: rotations ? [0, 90, 180, 270] : [0],
+    metaTest: source === 'evaluation' ? 'evaluation' : 'background',
+    splitSeed: SPLIT_SEED,
+  });
+  return { name: 'omniglot', ...split };
 }
 
 /**

@@ -399,7 +399,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (args.adapt !== undefined) {
     await adaptToUserTask(args, {
       name: args.dataDir === undefined ? 'mnist' : 'omniglot',
-      metaTest: resolveMetaTest(args.dataDir, args.metaTest),
+      metaTest: await resolveMetaTest(args.dataDir, args.metaTest),
     });
     return;
   }

@@ -57,6 +57,12 @@ export type {
   OmniglotSet,
 } from './formats/omniglot.js';
 export { decodeOmniglotZip, loadOmniglot } from './formats/omniglot.js';
+export type {
+  OmniglotMetaSplit,
+  OmniglotMetaSplitOptions,
+  OmniglotMetaTest,
+} from './formats/omniglot-meta-split.js';
+export { findOmniglotSet, loadOmniglotMetaSplit } from './formats/omniglot-meta-split.js';
 // ── images ─────────────────────────────────────────────────────────────────
 export type { ImageFormat, RawImage } from './image/decode-image.js';
 export { decodeImage, detectImageFormat } from './image/decode-image.js';
