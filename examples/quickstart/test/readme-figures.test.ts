@@ -34,6 +34,43 @@ describe('README figures', () => {
   );
 });
 
+describe('the README claim: the same seed gives the same numbers', () => {
+  const resultsFile = join(import.meta.dirname, '..', 'results', 'results.json');
+  // The full default run (about 1.5 minutes on 2 idle cores). Same seed, same backend: XNNPACK
+  // splits work by output tiles, so the thread count does not change a value either. Tolerance:
+  // the accuracies may differ by at most 2 of the 2,000 test images (0.1 %), for a CPU whose wasm
+  // engine rounds differently; on the machine that wrote the results file they are identical.
+  test.runIf(existsSync(resultsFile))(
+    'a fresh `pnpm demo` reproduces the committed accuracies the README shows',
+    async () => {
+      const { execFile } = await import('node:child_process');
+      const { promisify } = await import('node:util');
+      const { mkdtemp, rm } = await import('node:fs/promises');
+      const { tmpdir } = await import('node:os');
+      const out = await mkdtemp(join(tmpdir(), 'quickstart-reproduce-'));
+      try {
+        const root = resolve(import.meta.dirname, '..', '..', '..');
+        await promisify(execFile)('sh', ['-c', `pnpm demo -- --out ${out}`], {
+          cwd: root,
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        const fresh = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+        const committed = JSON.parse(await readFile(resultsFile, 'utf8'));
+        for (const key of ['trained/test-correct', 'pruned/test-correct']) {
+          const a: number[] = fresh.outcomes[key];
+          const b: number[] = committed.outcomes[key];
+          expect(a).toHaveLength(b.length);
+          const sum = (v: number[]) => v.reduce((s, x) => s + x, 0);
+          expect(Math.abs(sum(a) - sum(b)), key).toBeLessThanOrEqual(2);
+        }
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    },
+    1_200_000,
+  );
+});
+
 describe('the README block', () => {
   test('is built from a results file: accuracies from the outcomes, sizes and latency from data', () => {
     const results = buildResults({
