@@ -16,7 +16,7 @@ const readmePath = join(repositoryRoot, 'examples', 'few-shot', 'README.md');
 const sharedData = resolve(repositoryRoot, '..', 'shared', 'data');
 const hasData = existsSync(join(sharedData, 'omniglot', 'images_background.zip'));
 // Each command decodes the whole background set (19,280 drawings with rotations) and meta-trains
-// conv4-64: minutes on an idle 2-core machine, far more beside other jobs. CI runs it with
+// conv4-64: about 70 s on 2 cores, even beside another job. .ci/run runs it with
 // AUTOML_README_TESTS=1; `pnpm test` does not.
 const requested = process.env.AUTOML_README_TESTS === '1';
 const available = hasData && requested;
