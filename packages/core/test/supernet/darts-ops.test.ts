@@ -35,7 +35,7 @@ describe.each(['cpu', 'wasm'] as const)('the DARTS / T-NAS candidate ops (%s)', 
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       for (const [name, variable] of params) {
         const g = grads[variable.name] as tf.Tensor;
-        expect(g, name).toBeDefined();
+        expect(g?.shape, name).toEqual(variable.shape);
         expect(
           tf.tidy(() => tf.all(tf.isFinite(g)).dataSync()[0]),
           name,

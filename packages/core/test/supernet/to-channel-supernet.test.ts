@@ -59,7 +59,7 @@ describe.each(MODELS)('toChannelSupernet(%s)', (_name, make, inputShape, samples
     expect(supernet.searchSpace.names.length).toBeGreaterThan(0);
     for (const choice of supernet.searchSpace.choices) {
       const group = byId.get(choice.name);
-      expect(group, choice.name).toBeDefined();
+      expect(group?.id, choice.name).toBe(choice.name);
       expect(choice.kind === 'categorical' && choice.values).toEqual(
         widthsOf(group?.channels ?? 0, [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]),
       );
